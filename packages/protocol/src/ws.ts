@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { errorCodeSchema } from "./errors.ts";
+import { eventSchema } from "./events.ts";
+import { conversationIdSchema, cursorSchema, userIdSchema } from "./ids.ts";
+
+/** The first frame a client sends on `GET /v1/ws`. */
+export const authFrameSchema = z.object({ type: z.literal("auth"), token: z.string().min(1) });
+/** A client's signal that its user is typing; relayed, never stored. */
+export const typingClientFrameSchema = z.object({
+  type: z.literal("typing"),
+  conversationId: conversationIdSchema,
+});
+/** The heartbeat that keeps a socket and its user's presence alive. */
+export const pingFrameSchema = z.object({ type: z.literal("ping") });
+
+/** Every frame a client may send. */
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  authFrameSchema,
+  typingClientFrameSchema,
+  pingFrameSchema,
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+/** The server's answer to a valid auth frame. */
+export const readyFrameSchema = z.object({
+  type: z.literal("ready"),
+  userId: userIdSchema,
+  connectionId: z.string(),
+});
+/**
+ * New events were committed in a conversation. `events`, when present,
+ * holds them in seq order; a client that sees a gap after its cursor pulls.
+ * A notify for a conversation the client does not know means the user was
+ * added to it.
+ */
+export const notifyFrameSchema = z.object({
+  type: z.literal("notify"),
+  conversationId: conversationIdSchema,
+  latestSeq: cursorSchema,
+  events: z.array(eventSchema).optional(),
+});
+/** A member's read position moved forward. */
+export const readFrameSchema = z.object({
+  type: z.literal("read"),
+  conversationId: conversationIdSchema,
+  userId: userIdSchema,
+  seq: cursorSchema,
+});
+/** Another member is typing; the indicator expires on its own after `expiresInMs`. */
+export const typingServerFrameSchema = z.object({
+  type: z.literal("typing"),
+  conversationId: conversationIdSchema,
+  userId: userIdSchema,
+  expiresInMs: z.number().int().positive(),
+});
+/** A user who shares a conversation with the client came online or went offline. */
+export const presenceFrameSchema = z.object({
+  type: z.literal("presence"),
+  userId: userIdSchema,
+  status: z.enum(["online", "offline"]),
+  lastSeenAt: z.string().nullable(),
+});
+/** The answer to a ping. */
+export const pongFrameSchema = z.object({ type: z.literal("pong") });
+/** A client frame was rejected; the socket stays open. */
+export const errorFrameSchema = z.object({
+  type: z.literal("error"),
+  code: errorCodeSchema,
+  message: z.string(),
+});
+
+/** Every frame the server may send. */
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  readyFrameSchema,
+  notifyFrameSchema,
+  readFrameSchema,
+  typingServerFrameSchema,
+  presenceFrameSchema,
+  pongFrameSchema,
+  errorFrameSchema,
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+export type NotifyFrame = z.infer<typeof notifyFrameSchema>;
+
+/** WebSocket close codes and what a client should do on each. */
+export const closeCodes = {
+  /** The server is restarting or shutting down: reconnect, to another node if there is one. */
+  serviceRestart: 1012,
+  /** The token is missing, invalid or expired: get a new token, then reconnect. */
+  unauthorized: 4401,
+  /** No auth frame came in time: reconnect. */
+  authTimeout: 4408,
+  /** A frame exceeded the size limit. */
+  frameTooLarge: 4413,
+  /** The client is over a rate limit or the server is overloaded: reconnect after a longer backoff. */
+  tryLater: 4429,
+} as const;
