@@ -1,0 +1,42 @@
+import type { HttpBindings } from "@hono/node-server";
+import type { Logger } from "pino";
+import type { TokenAuthority } from "./auth/tokens.ts";
+import type { Store } from "./store/store.ts";
+import type { BeforeCommit } from "./sync/push.ts";
+import type { Notifier } from "./ws/notifier.ts";
+
+/** Fault-injection points for tests; only `startServer`'s options can set them. */
+export interface TestHooks {
+  /** Runs inside the push transaction after seqs are assigned, before COMMIT. */
+  beforeCommit?: BeforeCommit;
+  /**
+   * Runs after COMMIT, before the push response is sent. Throwing here
+   * makes the server drop the response (destroy the socket).
+   */
+  afterCommit?: (info: { conversationIds: string[] }) => Promise<void>;
+}
+
+/** Services the HTTP routes use from the running server. */
+export interface AppDeps {
+  store: Store;
+  notifier: Notifier;
+  tokens: TokenAuthority;
+  logger: Logger;
+  /** True when the dev token endpoint is served (no AUTH_SECRET). */
+  devMode: boolean;
+  demoDir?: string | undefined;
+  testHooks?: TestHooks | undefined;
+}
+
+/** Hono's environment: node bindings and the per-request variables. */
+export interface AppEnv {
+  Bindings: Partial<HttpBindings>;
+  Variables: {
+    /** The authenticated user, set by the bearer middleware. */
+    userId: string;
+    /** The request's child logger, carrying its request id. */
+    log: Logger;
+    /** Set by hono's request-id middleware. */
+    requestId: string;
+  };
+}

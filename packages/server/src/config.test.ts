@@ -1,0 +1,98 @@
+import { describe, expect, test } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+const secret = "s".repeat(32);
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("loadConfig", () => {
+  test("defaults apply to an empty environment", () => {
+    expect(loadConfig({})).toEqual({
+      port: 8787,
+      host: "127.0.0.1",
+      databaseUrl: undefined,
+      dataDir: "./data",
+      authSecret: undefined,
+      logLevel: "info",
+      production: false,
+      demoDir: undefined,
+    });
+  });
+
+  test("every setting is read", () => {
+    const config = loadConfig({
+      PORT: "0",
+      HOST: "::1",
+      DATABASE_URL: "postgresql://u@127.0.0.1:5432/db",
+      DATA_DIR: "/tmp/x",
+      AUTH_SECRET: secret,
+      LOG_LEVEL: "debug",
+      NODE_ENV: "production",
+      DEMO_DIR: "/srv/demo",
+    });
+
+    expect(config).toEqual({
+      port: 0,
+      host: "::1",
+      databaseUrl: "postgresql://u@127.0.0.1:5432/db",
+      dataDir: "/tmp/x",
+      authSecret: secret,
+      logLevel: "debug",
+      production: true,
+      demoDir: "/srv/demo",
+    });
+  });
+
+  test("empty values count as unset", () => {
+    expect(loadConfig({ PORT: "", AUTH_SECRET: "", DATABASE_URL: " " })).toMatchObject({
+      port: 8787,
+      authSecret: undefined,
+      databaseUrl: undefined,
+    });
+  });
+
+  test("bad port is named", () => {
+    for (const port of ["-1", "65536", "80a", "1.5"]) {
+      expect(problemsOf({ PORT: port })).toEqual([
+        `PORT must be an integer from 0 to 65535, got "${port}".`,
+      ]);
+    }
+  });
+
+  test("non-postgres database URL is rejected", () => {
+    expect(problemsOf({ DATABASE_URL: "mysql://127.0.0.1/db" })[0]).toMatch(
+      /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    );
+  });
+
+  test("short secret is rejected", () => {
+    expect(problemsOf({ AUTH_SECRET: "short" })).toEqual([
+      "AUTH_SECRET must be at least 32 bytes long.",
+    ]);
+  });
+
+  test("production requires a secret", () => {
+    expect(problemsOf({ NODE_ENV: "production" })[0]).toMatch(
+      /^AUTH_SECRET is required when NODE_ENV is production/,
+    );
+  });
+
+  test("unknown log level is rejected", () => {
+    expect(problemsOf({ LOG_LEVEL: "loud" })[0]).toMatch(/^LOG_LEVEL must be one of fatal, error/);
+  });
+
+  test("all problems are listed at once", () => {
+    const problems = problemsOf({ PORT: "x", LOG_LEVEL: "loud", NODE_ENV: "production" });
+
+    expect(problems).toHaveLength(3);
+    expect(() => loadConfig({ PORT: "x" })).toThrow(/^Invalid configuration: PORT must be/);
+  });
+});

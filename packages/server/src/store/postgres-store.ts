@@ -1,0 +1,56 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { migrationLockKey, migrationsFolder } from "./migrations.ts";
+import * as schema from "./schema.ts";
+import type { Database, Row, SqlRunner, Store } from "./store.ts";
+
+/** Connections in the pool of one server process. */
+const poolSize = 10;
+
+/**
+ * Connects to Postgres, applies the migrations under an advisory lock, and
+ * returns a store over a pool of connections.
+ */
+export async function openPostgresStore(url: string): Promise<Store> {
+  await migrateWithLock(url);
+  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  const db = drizzle({ client, schema }) as unknown as Database;
+  let closing: Promise<void> | undefined;
+  const runner = (target: postgres.Sql | postgres.TransactionSql): SqlRunner => ({
+    async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+      const rows = await target.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+      return rows as unknown as R[];
+    },
+  });
+
+  return {
+    kind: "postgres",
+    db,
+    query: runner(client).query,
+    async transaction(work) {
+      const result = await client.begin((tx) => work(runner(tx)));
+      return result as Awaited<ReturnType<typeof work>>;
+    },
+    close() {
+      closing ??= client.end({ timeout: 5 });
+      return closing;
+    },
+  };
+}
+
+/**
+ * Runs drizzle's migrator on a single connection that holds a session
+ * advisory lock, so only one node migrates at a time and the others then
+ * find the work done.
+ */
+async function migrateWithLock(url: string): Promise<void> {
+  const client = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await client`SELECT pg_advisory_lock(${migrationLockKey})`;
+    await migrate(drizzle({ client }), { migrationsFolder });
+    await client`SELECT pg_advisory_unlock(${migrationLockKey})`;
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Event, ServerFrame } from "@syncline/protocol";
+
+/** Events committed in one conversation, to send to its members' sockets. */
+export interface CommitNotice {
+  conversationId: string;
+  latestSeq: number;
+  /** The new events in seq order; empty for a conversation just created. */
+  events: readonly Event[];
+  memberIds: readonly string[];
+}
+
+/**
+ * The fanout seam: the routes hand every commit and live frame to a
+ * Notifier, which delivers it to the sockets of the named users. The local
+ * socket hub is one implementation.
+ *
+ * TODO: add a notifier that spans nodes (Postgres LISTEN/NOTIFY or NATS),
+ * because with several nodes on one Postgres each node reaches only its own sockets.
+ */
+export interface Notifier {
+  /** Sends a `notify` frame to every socket of every member. */
+  publish(notice: CommitNotice): void;
+  /** Sends a frame to every socket of the given users. */
+  send(frame: ServerFrame, userIds: readonly string[]): void;
+}

@@ -1,0 +1,65 @@
+import type { ServerFrame } from "@syncline/protocol";
+import type { CommitNotice, Notifier } from "./notifier.ts";
+
+/** The part of an authenticated socket that the hub uses. */
+export interface HubSocket {
+  readonly connectionId: string;
+  readonly userId: string;
+  /** Sends an already serialized frame. */
+  sendText(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * The sockets of this process, by user, and the local {@link Notifier}.
+ * A frame is serialized once per publish and the same text goes to every
+ * socket, so fanout cost grows with sockets, not with serializations.
+ */
+export class SocketHub implements Notifier {
+  readonly #socketsByUser = new Map<string, Set<HubSocket>>();
+
+  /** Registers an authenticated socket. */
+  add(socket: HubSocket): void {
+    const sockets = this.#socketsByUser.get(socket.userId) ?? new Set();
+    sockets.add(socket);
+    this.#socketsByUser.set(socket.userId, sockets);
+  }
+
+  /** Forgets a socket; safe to call twice. */
+  remove(socket: HubSocket): void {
+    const sockets = this.#socketsByUser.get(socket.userId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) this.#socketsByUser.delete(socket.userId);
+  }
+
+  /** Counts the registered sockets. */
+  get size(): number {
+    let count = 0;
+    for (const sockets of this.#socketsByUser.values()) count += sockets.size;
+    return count;
+  }
+
+  publish(notice: CommitNotice): void {
+    const frame: ServerFrame = {
+      type: "notify",
+      conversationId: notice.conversationId,
+      latestSeq: notice.latestSeq,
+    };
+    if (notice.events.length > 0) frame.events = [...notice.events];
+    this.send(frame, notice.memberIds);
+  }
+
+  send(frame: ServerFrame, userIds: readonly string[]): void {
+    const text = JSON.stringify(frame);
+    for (const userId of userIds) {
+      for (const socket of this.#socketsByUser.get(userId) ?? []) socket.sendText(text);
+    }
+  }
+
+  /** Closes every socket with the given code, as on shutdown. */
+  closeAll(code: number, reason: string): void {
+    for (const sockets of [...this.#socketsByUser.values()]) {
+      for (const socket of [...sockets]) socket.close(code, reason);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import {
+  type ClientFrame,
+  closeCodes,
+  type ErrorCode,
+  limits,
+  ProtocolError,
+  type ServerFrame,
+} from "@syncline/protocol";
+import type { Logger } from "pino";
+import type { RawData, WebSocket } from "ws";
+import type { TokenAuthority } from "../auth/tokens.ts";
+import type { Store } from "../store/store.ts";
+import { listMemberIds } from "../sync/sequencer.ts";
+import { frameByteLength, parseFrame } from "./client-frames.ts";
+import type { Notifier } from "./notifier.ts";
+import type { HubSocket, SocketHub } from "./socket-hub.ts";
+import type { TypingLimiter } from "./typing-limiter.ts";
+
+/** How long a typing indicator shows without a new typing frame. */
+export const typingExpiresInMs = 5000;
+
+/** A slow reader with more unsent bytes than this is closed with "try later". */
+const maxBufferedBytes = 4 * 1024 * 1024;
+
+/** setTimeout's largest delay; longer token lifetimes are waited for in steps. */
+const maxTimerMs = 2_147_483_647;
+
+/** Services shared by every socket session. */
+export interface SessionContext {
+  hub: SocketHub;
+  notifier: Notifier;
+  tokens: TokenAuthority;
+  store: Store;
+  typingLimiter: TypingLimiter;
+  logger: Logger;
+  authTimeoutMs: number;
+}
+
+/**
+ * One client socket: waits for the auth frame, then replies to pings, relays
+ * typing and receives fanout through the hub. The socket is closed with
+ * 4401 when its token expires, so a session never outlives its token.
+ *
+ * TODO: send presence frames (online, offline with a TTL swept by time),
+ * because only notify, read and typing are live so far.
+ */
+export class SocketSession implements HubSocket {
+  readonly connectionId = randomUUID();
+  #userId: string | undefined;
+  #log: Logger;
+  #frames: Promise<void> = Promise.resolve();
+  #authTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly context: SessionContext,
+  ) {
+    this.#log = context.logger.child({ connectionId: this.connectionId });
+    this.#authTimer = setTimeout(
+      () => this.close(closeCodes.authTimeout, "No auth frame came in time."),
+      context.authTimeoutMs,
+    );
+    socket.on("message", (data, isBinary) => {
+      // Frames are handled one at a time, in the order they came.
+      this.#frames = this.#frames
+        .then(() => this.#onFrame(data, isBinary))
+        .catch((error) => {
+          this.#log.error({ err: error }, "socket frame failed");
+          this.#sendFrame({
+            type: "error",
+            code: "internal",
+            message: "The frame failed on the server.",
+          });
+        });
+    });
+    socket.on("close", (code) => {
+      this.#log.debug({ code }, "socket closed");
+      this.#dispose();
+    });
+    socket.on("error", (error) => this.#log.warn({ err: error }, "socket error"));
+  }
+
+  get userId(): string {
+    if (this.#userId === undefined) throw new Error("The socket is not authenticated yet.");
+    return this.#userId;
+  }
+
+  sendText(text: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.socket.bufferedAmount > maxBufferedBytes) {
+      this.close(closeCodes.tryLater, "The socket is too slow to keep up; reconnect and pull.");
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.socket.readyState === this.socket.CLOSED) return;
+    this.socket.close(code, reason);
+  }
+
+  async #onFrame(data: RawData, isBinary: boolean): Promise<void> {
+    if (frameByteLength(data) > limits.maxFrameBytes) {
+      this.close(closeCodes.frameTooLarge, `Frames may be at most ${limits.maxFrameBytes} bytes.`);
+      return;
+    }
+    const frame = parseFrame(data, isBinary);
+    if (this.#userId === undefined && (frame instanceof ProtocolError || frame.type !== "auth")) {
+      this.close(closeCodes.unauthorized, "The first frame must be an auth frame.");
+      return;
+    }
+    if (frame instanceof ProtocolError) {
+      this.#sendError(frame.code, frame.message);
+      return;
+    }
+    await this.#dispatch(frame);
+  }
+
+  async #dispatch(frame: ClientFrame): Promise<void> {
+    switch (frame.type) {
+      case "auth":
+        return this.#authenticate(frame.token);
+      case "ping":
+        return this.#sendFrame({ type: "pong" });
+      case "typing":
+        return this.#relayTyping(frame.conversationId);
+    }
+  }
+
+  async #authenticate(token: string): Promise<void> {
+    let claims: Awaited<ReturnType<TokenAuthority["verify"]>>;
+    try {
+      claims = await this.context.tokens.verify(token);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.close(closeCodes.unauthorized, error.message);
+      return;
+    }
+    if (this.#userId !== undefined && this.#userId !== claims.userId) {
+      this.#sendError("invalid_request", "A socket cannot switch users; open a new one.");
+      return;
+    }
+    if (this.#userId === undefined) {
+      this.#userId = claims.userId;
+      this.#log = this.#log.child({ userId: claims.userId });
+      clearTimeout(this.#authTimer);
+      this.context.hub.add(this);
+      this.#log.debug("socket authenticated");
+    }
+    // A later auth frame with a fresh token extends the session.
+    this.#scheduleExpiry(claims.expiresAtMs);
+    this.#sendFrame({ type: "ready", userId: claims.userId, connectionId: this.connectionId });
+  }
+
+  #scheduleExpiry(expiresAtMs: number): void {
+    clearTimeout(this.#expiryTimer);
+    const delayMs = expiresAtMs - Date.now();
+    if (delayMs <= 0) {
+      this.close(closeCodes.unauthorized, "The token has expired; get a new one.");
+      return;
+    }
+    this.#expiryTimer = setTimeout(
+      () => this.#scheduleExpiry(expiresAtMs),
+      Math.min(delayMs, maxTimerMs),
+    );
+  }
+
+  async #relayTyping(conversationId: string): Promise<void> {
+    const userId = this.userId;
+    if (!this.context.typingLimiter.allow(userId, conversationId)) return;
+    const memberIds = await listMemberIds(this.context.store, conversationId);
+    if (!memberIds.includes(userId)) {
+      this.#sendError(
+        "forbidden",
+        `User ${userId} is not a member of conversation ${conversationId}.`,
+      );
+      return;
+    }
+    const others = memberIds.filter((memberId) => memberId !== userId);
+    const frame = {
+      type: "typing",
+      conversationId,
+      userId,
+      expiresInMs: typingExpiresInMs,
+    } as const;
+    this.context.notifier.send(frame, others);
+  }
+
+  #sendError(code: ErrorCode, message: string): void {
+    this.#sendFrame({ type: "error", code, message });
+  }
+
+  #sendFrame(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  #dispose(): void {
+    clearTimeout(this.#authTimer);
+    clearTimeout(this.#expiryTimer);
+    if (this.#userId !== undefined) this.context.hub.remove(this);
+  }
+}
