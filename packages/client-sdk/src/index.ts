@@ -1,0 +1,21 @@
+export type { Conversation, CreateConversationRequest } from "@syncline/protocol";
+export { createClient, type SynclineClient } from "./client.ts";
+export { fetchDevToken } from "./dev-token.ts";
+export {
+  type ClientErrorCode,
+  clientErrorCodes,
+  type ErrorAction,
+  errorAction,
+  SyncError,
+  type SyncErrorCode,
+} from "./errors.ts";
+export type { LogContext, Logger } from "./logger.ts";
+export type { ClientOptions } from "./options.ts";
+export type { GetToken } from "./token.ts";
+export type {
+  ConnectionStatus,
+  ConversationSummary,
+  Message,
+  WebSocketConstructorLike,
+  WebSocketLike,
+} from "./types.ts";

@@ -1,0 +1,130 @@
+import { type Event, memberBodySchema } from "@syncline/protocol";
+import { Dexie } from "dexie";
+import type { CursorRow, SynclineDb } from "./db.ts";
+
+/**
+ * Writes of the local copy of each conversation's log. Every function here
+ * runs inside the caller's read-write transaction over `syncTables(db)`, so
+ * events, cursor and outbox change together or not at all.
+ */
+
+/** Reads a conversation's cursor row; a conversation never pulled is at 0. */
+export async function readCursor(db: SynclineDb, conversationId: string): Promise<CursorRow> {
+  const row = await db.cursors.get(conversationId);
+  return row ?? { conversationId, cursor: 0, epoch: null };
+}
+
+/**
+ * Stores events of one conversation and moves its cursor over the seqs that
+ * are now contiguous. Events beyond a gap are stored, but the cursor stays
+ * below the gap until it is filled. An event of the user's whose client id
+ * is still in the outbox (its ack was lost) removes that outbox row, so the
+ * message shows once. Returns the cursor after the write.
+ */
+export async function storeEvents(
+  db: SynclineDb,
+  userId: string,
+  conversationId: string,
+  events: readonly Event[],
+): Promise<number> {
+  const own = events.filter((event) => event.conversationId === conversationId);
+  if (own.length > 0) {
+    await db.events.bulkPut(own);
+    await removeDeliveredOutboxRows(db, userId, conversationId, own);
+    await updateConversation(db, userId, conversationId, own);
+  }
+  return advanceCursor(db, conversationId);
+}
+
+async function removeDeliveredOutboxRows(
+  db: SynclineDb,
+  userId: string,
+  conversationId: string,
+  events: readonly Event[],
+): Promise<void> {
+  const clientIds = events
+    .filter((event) => event.senderId === userId)
+    .map((event) => event.clientId);
+  if (clientIds.length === 0) return;
+  await db.outbox
+    .where("clientId")
+    .anyOf(clientIds)
+    .filter((row) => row.conversationId === conversationId)
+    .delete();
+}
+
+/**
+ * Moves the cursor up over stored seqs that follow it without a gap, and
+ * returns it. The cursor never moves down here; only a reset lowers it.
+ */
+export async function advanceCursor(db: SynclineDb, conversationId: string): Promise<number> {
+  const stored = await db.cursors.get(conversationId);
+  const row = stored ?? { conversationId, cursor: 0, epoch: null };
+  const keys = await db.events
+    .where("[conversationId+seq]")
+    .between([conversationId, row.cursor + 1], [conversationId, Dexie.maxKey], true, true)
+    .primaryKeys();
+  let cursor = row.cursor;
+  for (const [, seq] of keys) {
+    if (seq !== cursor + 1) break;
+    cursor = seq;
+  }
+  if (cursor !== row.cursor || stored === undefined) {
+    await db.cursors.put({ ...row, cursor });
+  }
+  return cursor;
+}
+
+/** Keeps the conversation row's latest seq, members and read position in step with new events. */
+async function updateConversation(
+  db: SynclineDb,
+  userId: string,
+  conversationId: string,
+  events: readonly Event[],
+): Promise<void> {
+  const conversation = await db.conversations.get(conversationId);
+  if (conversation === undefined) return;
+  const members = new Set(conversation.members);
+  let { latestSeq, readSeq } = conversation;
+  for (const event of events) {
+    latestSeq = Math.max(latestSeq, event.seq);
+    if (event.senderId === userId && event.type === "message")
+      readSeq = Math.max(readSeq, event.seq);
+    const member = memberBodySchema.safeParse(event.body);
+    if (!member.success) continue;
+    if (event.type === "member.added") members.add(member.data.userId);
+    if (event.type === "member.removed") members.delete(member.data.userId);
+  }
+  await db.conversations.put({ ...conversation, latestSeq, readSeq, members: [...members] });
+}
+
+/**
+ * Drops a conversation's confirmed events and puts its cursor back to 0 with
+ * the given epoch, after the server's log was recreated or restored from a
+ * backup. The outbox is kept: its ops are pushed again into the new log.
+ */
+export async function resetConversation(
+  db: SynclineDb,
+  conversationId: string,
+  epoch: string | null,
+): Promise<void> {
+  await db.events
+    .where("[conversationId+seq]")
+    .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey], true, true)
+    .delete();
+  await db.cursors.put({ conversationId, cursor: 0, epoch });
+}
+
+/** Raises the conversation's latest seq to what the server reported, or sets it after a reset. */
+export async function noteLatestSeq(
+  db: SynclineDb,
+  conversationId: string,
+  latestSeq: number,
+  replace: boolean,
+): Promise<void> {
+  const conversation = await db.conversations.get(conversationId);
+  if (conversation === undefined) return;
+  const next = replace ? latestSeq : Math.max(conversation.latestSeq, latestSeq);
+  if (next !== conversation.latestSeq)
+    await db.conversations.update(conversationId, { latestSeq: next });
+}
