@@ -74,6 +74,7 @@ export function errorAction(code: SyncErrorCode): ErrorAction {
     case "storage_unavailable":
       return "fail";
     case "closed":
+    case "unsupported_version":
       return "stop";
   }
 }

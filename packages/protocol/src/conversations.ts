@@ -6,6 +6,14 @@ import { limits } from "./limits.ts";
  * A conversation as the server sends it. `readSeq` and `unreadCount` are
  * the caller's own; `epoch` identifies this incarnation of the log.
  */
+/** One member's receipt watermarks, which only move forward. */
+export const memberStateSchema = z.object({
+  userId: userIdSchema,
+  readSeq: cursorSchema,
+  deliveredSeq: cursorSchema,
+});
+export type MemberState = z.infer<typeof memberStateSchema>;
+
 export const conversationSchema = z.object({
   id: conversationIdSchema,
   title: z.string().nullable(),
@@ -15,6 +23,8 @@ export const conversationSchema = z.object({
   epoch: z.string(),
   readSeq: cursorSchema.optional(),
   unreadCount: z.number().int().nonnegative().optional(),
+  /** Every member's watermarks, for "delivered to" and "read by" counts. */
+  memberStates: z.array(memberStateSchema).optional(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
@@ -51,6 +61,26 @@ export type ReadRequest = z.infer<typeof readRequestSchema>;
 /** Answer of `POST /v1/conversations/{id}/read`: the position after the update. */
 export const readResponseSchema = z.object({ readSeq: cursorSchema });
 export type ReadResponse = z.infer<typeof readResponseSchema>;
+
+/** Body of `POST /v1/conversations/{id}/delivered`: the highest seq a device has stored. */
+export const deliveredRequestSchema = z.object({ seq: cursorSchema });
+export type DeliveredRequest = z.infer<typeof deliveredRequestSchema>;
+
+/** Answer of `POST /v1/conversations/{id}/delivered`: the member's watermark after the update. */
+export const deliveredResponseSchema = z.object({ deliveredSeq: cursorSchema });
+export type DeliveredResponse = z.infer<typeof deliveredResponseSchema>;
+
+/** Answer of `GET /v1/presence?userIds=a,b`: only users who share a conversation with the caller. */
+export const presenceResponseSchema = z.object({
+  presence: z.array(
+    z.object({
+      userId: userIdSchema,
+      status: z.enum(["online", "offline"]),
+      lastSeenAt: z.string().nullable(),
+    }),
+  ),
+});
+export type PresenceResponse = z.infer<typeof presenceResponseSchema>;
 
 /** Body of `POST /v1/dev/token`, served only in dev mode. */
 export const devTokenRequestSchema = z.object({ userId: userIdSchema });

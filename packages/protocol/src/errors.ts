@@ -15,6 +15,7 @@ export const errorCodeSchema = z.enum([
   "unavailable",
   "internal",
   "cursor_ahead",
+  "unsupported_version",
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
@@ -30,6 +31,7 @@ export const httpStatusByCode = {
   unavailable: 503,
   internal: 500,
   cursor_ahead: 409,
+  unsupported_version: 426,
 } as const satisfies Record<ErrorCode, number>;
 
 /**

@@ -9,12 +9,20 @@ export {
   conversationResponseSchema,
   conversationSchema,
   createConversationRequestSchema,
+  type DeliveredRequest,
+  type DeliveredResponse,
   type DevTokenRequest,
   type DevTokenResponse,
+  deliveredRequestSchema,
+  deliveredResponseSchema,
   devTokenRequestSchema,
   devTokenResponseSchema,
   type MemberChangeResponse,
+  type MemberState,
   memberChangeResponseSchema,
+  memberStateSchema,
+  type PresenceResponse,
+  presenceResponseSchema,
   type ReadRequest,
   type ReadResponse,
   readRequestSchema,
@@ -86,6 +94,8 @@ export {
   type ClientFrame,
   clientFrameSchema,
   closeCodes,
+  deliveredClientFrameSchema,
+  deliveredServerFrameSchema,
   errorFrameSchema,
   type NotifyFrame,
   notifyFrameSchema,
@@ -102,3 +112,6 @@ export {
 
 /** The protocol version this package describes. */
 export const protocolVersion = 1;
+
+/** The HTTP request header that carries the client's protocol version; absent means 1. */
+export const protocolVersionHeader = "syncline-protocol-version";

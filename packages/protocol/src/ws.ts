@@ -3,8 +3,16 @@ import { errorCodeSchema } from "./errors.ts";
 import { eventSchema } from "./events.ts";
 import { conversationIdSchema, cursorSchema, userIdSchema } from "./ids.ts";
 
-/** The first frame a client sends on `GET /v1/ws`. */
-export const authFrameSchema = z.object({ type: z.literal("auth"), token: z.string().min(1) });
+/**
+ * The first frame a client sends on `GET /v1/ws`. `protocolVersion` is the
+ * client's wire version, 1 when absent; an unsupported one closes the
+ * socket with `closeCodes.unsupportedVersion`.
+ */
+export const authFrameSchema = z.object({
+  type: z.literal("auth"),
+  token: z.string().min(1),
+  protocolVersion: z.number().int().positive().optional(),
+});
 /** A client's signal that its user is typing; relayed, never stored. */
 export const typingClientFrameSchema = z.object({
   type: z.literal("typing"),
@@ -12,12 +20,19 @@ export const typingClientFrameSchema = z.object({
 });
 /** The heartbeat that keeps a socket and its user's presence alive. */
 export const pingFrameSchema = z.object({ type: z.literal("ping") });
+/** A device's report of the highest seq it has stored in a conversation. */
+export const deliveredClientFrameSchema = z.object({
+  type: z.literal("delivered"),
+  conversationId: conversationIdSchema,
+  seq: cursorSchema,
+});
 
 /** Every frame a client may send. */
 export const clientFrameSchema = z.discriminatedUnion("type", [
   authFrameSchema,
   typingClientFrameSchema,
   pingFrameSchema,
+  deliveredClientFrameSchema,
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
@@ -26,6 +41,8 @@ export const readyFrameSchema = z.object({
   type: z.literal("ready"),
   userId: userIdSchema,
   connectionId: z.string(),
+  /** The wire versions this server speaks. */
+  protocolVersions: z.array(z.number().int().positive()).optional(),
 });
 /**
  * New events were committed in a conversation. `events`, when present,
@@ -42,6 +59,13 @@ export const notifyFrameSchema = z.object({
 /** A member's read position moved forward. */
 export const readFrameSchema = z.object({
   type: z.literal("read"),
+  conversationId: conversationIdSchema,
+  userId: userIdSchema,
+  seq: cursorSchema,
+});
+/** A member's delivered watermark moved forward: one of their devices stored events up to `seq`. */
+export const deliveredServerFrameSchema = z.object({
+  type: z.literal("delivered"),
   conversationId: conversationIdSchema,
   userId: userIdSchema,
   seq: cursorSchema,
@@ -74,6 +98,7 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   readyFrameSchema,
   notifyFrameSchema,
   readFrameSchema,
+  deliveredServerFrameSchema,
   typingServerFrameSchema,
   presenceFrameSchema,
   pongFrameSchema,
@@ -94,4 +119,6 @@ export const closeCodes = {
   frameTooLarge: 4413,
   /** The client is over a rate limit or the server is overloaded: reconnect after a longer backoff. */
   tryLater: 4429,
+  /** The client's protocol version is not supported: upgrade the app. */
+  unsupportedVersion: 4426,
 } as const;
