@@ -37,6 +37,9 @@ const stores: StoreUnderTest[] = [
   },
 ];
 
+/** Each test starts a server process twice, which takes seconds on a busy 2-core machine. */
+const processTestTimeoutMs = 120_000;
+
 const running: ServerProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -58,71 +61,83 @@ function expectGapFree(events: Event[]): void {
 }
 
 describe.each(stores)("durability on $name", (store) => {
-  test.skipIf(store.skip)("acked messages survive a graceful restart", async () => {
-    const { env, cleanup } = await store.prepare();
-    cleanups.push(cleanup);
-    const token = await signTestToken("alice");
-    const first = await start(env);
-    const api = createTestApi(first.url, token);
-    await api.createConversation("restart", []);
-    const acked = new Map<string, number>();
-    for (let index = 0; index < 20; index++) {
-      const result = await api.pushMessage("restart", `restart-${index}-msg`, `hello ${index}`);
-      if (result.status === "ok") acked.set(result.clientId, result.seq);
-    }
+  test.skipIf(store.skip)(
+    "acked messages survive a graceful restart",
+    async () => {
+      const { env, cleanup } = await store.prepare();
+      cleanups.push(cleanup);
+      const token = await signTestToken("alice");
+      const first = await start(env);
+      const api = createTestApi(first.url, token);
+      await api.createConversation("restart", []);
+      const acked = new Map<string, number>();
+      for (let index = 0; index < 20; index++) {
+        const result = await api.pushMessage("restart", `restart-${index}-msg`, `hello ${index}`);
+        if (result.status === "ok") acked.set(result.clientId, result.seq);
+      }
 
-    await first.stop("SIGTERM");
-    const second = await start(env);
-    const events = await createTestApi(second.url, token).pullAll("restart");
+      await first.stop("SIGTERM");
+      const second = await start(env);
+      const events = await createTestApi(second.url, token).pullAll("restart");
 
-    expect(acked.size).toBe(20);
-    expectGapFree(events);
-    for (const [clientId, seq] of acked) {
-      expect(events.find((event) => event.clientId === clientId)?.seq).toBe(seq);
-    }
-  });
+      expect(acked.size).toBe(20);
+      expectGapFree(events);
+      for (const [clientId, seq] of acked) {
+        expect(events.find((event) => event.clientId === clientId)?.seq).toBe(seq);
+      }
+    },
+    processTestTimeoutMs,
+  );
 
-  test.skipIf(store.skip)("SIGKILL under push load loses no acked message", async () => {
-    const { env, cleanup } = await store.prepare();
-    cleanups.push(cleanup);
-    const token = await signTestToken("alice");
-    const first = await start(env);
-    const api = createTestApi(first.url, token);
-    const conversationIds = ["load-a", "load-b", "load-c"];
-    for (const id of conversationIds) await api.createConversation(id, []);
-    const acked = new Map<string, { conversationId: string; seq: number }>();
-    let stopped = false;
+  test.skipIf(store.skip)(
+    "SIGKILL under push load loses no acked message",
+    async () => {
+      const { env, cleanup } = await store.prepare();
+      cleanups.push(cleanup);
+      const token = await signTestToken("alice");
+      const first = await start(env);
+      const api = createTestApi(first.url, token);
+      const conversationIds = ["load-a", "load-b", "load-c"];
+      for (const id of conversationIds) await api.createConversation(id, []);
+      const acked = new Map<string, { conversationId: string; seq: number }>();
+      let stopped = false;
 
-    const pushers = Array.from({ length: 8 }, async (_, pusher) => {
-      for (let index = 0; !stopped; index++) {
-        const conversationId = conversationIds[index % conversationIds.length] as string;
-        const clientId = `kill-${pusher}-${index}`;
-        try {
-          const result = await api.pushMessage(conversationId, clientId, `load ${pusher} ${index}`);
-          if (result.status === "ok") acked.set(clientId, { conversationId, seq: result.seq });
-        } catch {
-          return;
+      const pushers = Array.from({ length: 8 }, async (_, pusher) => {
+        for (let index = 0; !stopped; index++) {
+          const conversationId = conversationIds[index % conversationIds.length] as string;
+          const clientId = `kill-${pusher}-${index}`;
+          try {
+            const result = await api.pushMessage(
+              conversationId,
+              clientId,
+              `load ${pusher} ${index}`,
+            );
+            if (result.status === "ok") acked.set(clientId, { conversationId, seq: result.seq });
+          } catch {
+            return;
+          }
+        }
+      });
+      await vi.waitFor(() => expect(acked.size).toBeGreaterThanOrEqual(150), {
+        timeout: 60_000,
+        interval: 20,
+      });
+      await first.stop("SIGKILL");
+      stopped = true;
+      await Promise.all(pushers);
+
+      const second = await start(env);
+      const recovered = createTestApi(second.url, token);
+      for (const conversationId of conversationIds) {
+        const events = await recovered.pullAll(conversationId);
+        expectGapFree(events);
+        const seqByClientId = new Map(events.map((event) => [event.clientId, event.seq]));
+        for (const [clientId, ack] of acked) {
+          if (ack.conversationId !== conversationId) continue;
+          expect(seqByClientId.get(clientId), `acked ${clientId}`).toBe(ack.seq);
         }
       }
-    });
-    await vi.waitFor(() => expect(acked.size).toBeGreaterThanOrEqual(150), {
-      timeout: 20_000,
-      interval: 20,
-    });
-    await first.stop("SIGKILL");
-    stopped = true;
-    await Promise.all(pushers);
-
-    const second = await start(env);
-    const recovered = createTestApi(second.url, token);
-    for (const conversationId of conversationIds) {
-      const events = await recovered.pullAll(conversationId);
-      expectGapFree(events);
-      const seqByClientId = new Map(events.map((event) => [event.clientId, event.seq]));
-      for (const [clientId, ack] of acked) {
-        if (ack.conversationId !== conversationId) continue;
-        expect(seqByClientId.get(clientId), `acked ${clientId}`).toBe(ack.seq);
-      }
-    }
-  });
+    },
+    processTestTimeoutMs,
+  );
 });

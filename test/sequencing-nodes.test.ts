@@ -12,6 +12,8 @@ import { signTestToken, testAuthSecret } from "./support/tokens.ts";
 const rounds = 50;
 const pushesPerRound = 20;
 const silent = pino({ level: "silent" });
+/** Fifty rounds take about ten seconds on an idle 2-core machine; leave room for a busy one. */
+const roundsTimeoutMs = 180_000;
 
 async function startNode(env: Record<string, string>): Promise<RunningServer> {
   const config = loadConfig({ ...env, AUTH_SECRET: testAuthSecret, PORT: "0" });
@@ -55,13 +57,17 @@ describe.skipIf(testDatabaseUrl === undefined)("sequencing across two nodes on p
     await database?.drop();
   });
 
-  test("concurrent pushes through both nodes get seqs 1..20", async () => {
-    for (let round = 0; round < rounds; round++) {
-      const conversationId = `nodes-${round}`;
-      await (apis[0] as TestApi).createConversation(conversationId, []);
-      await runRound(apis, conversationId);
-    }
-  });
+  test(
+    "concurrent pushes through both nodes get seqs 1..20",
+    async () => {
+      for (let round = 0; round < rounds; round++) {
+        const conversationId = `nodes-${round}`;
+        await (apis[0] as TestApi).createConversation(conversationId, []);
+        await runRound(apis, conversationId);
+      }
+    },
+    roundsTimeoutMs,
+  );
 });
 
 describe("sequencing on one pglite node", () => {
@@ -77,11 +83,15 @@ describe("sequencing on one pglite node", () => {
     await node?.close();
   });
 
-  test("concurrent pushes get seqs 1..20", async () => {
-    for (let round = 0; round < rounds; round++) {
-      const conversationId = `single-${round}`;
-      await api.createConversation(conversationId, []);
-      await runRound([api], conversationId);
-    }
-  });
+  test(
+    "concurrent pushes get seqs 1..20",
+    async () => {
+      for (let round = 0; round < rounds; round++) {
+        const conversationId = `single-${round}`;
+        await api.createConversation(conversationId, []);
+        await runRound([api], conversationId);
+      }
+    },
+    roundsTimeoutMs,
+  );
 });
