@@ -127,7 +127,10 @@ async function pullUntilCurrent(options: PullLoopOptions, ids?: readonly string[
         batchPullResponseSchema,
       );
       for (const row of chunk) {
-        const entry = response.conversations[row.conversationId];
+        // Own keys only: an inherited name such as "constructor" is not an entry.
+        const entry = Object.hasOwn(response.conversations, row.conversationId)
+          ? response.conversations[row.conversationId]
+          : undefined;
         if (await applyEntry(options, row.conversationId, row.cursor, entry, resets)) {
           next.add(row.conversationId);
         }

@@ -104,6 +104,6 @@ export function describeZodError(error: z.ZodError): { field: string; message: s
   const issue = error.issues[0];
   if (issue === undefined) return { field: "", message: "The input is invalid." };
   const field = issue.path.map(String).join(".");
-  const where = field === "" ? "the request" : field;
+  const where = field === "" ? "input" : field;
   return { field, message: `Invalid ${where}: ${issue.message}` };
 }

@@ -20,7 +20,7 @@ export function storableText(maxCodePoints: number, minCodePoints = 0) {
     .refine((text) => !text.includes("\u0000"), "must not contain the NUL character")
     .refine(
       (text) => countCodePoints(text) >= minCodePoints,
-      `must have at least ${minCodePoints} code points`,
+      minCodePoints === 1 ? "must not be empty" : `must have at least ${minCodePoints} code points`,
     )
     .refine(
       (text) => countCodePoints(text) <= maxCodePoints,
@@ -28,20 +28,30 @@ export function storableText(maxCodePoints: number, minCodePoints = 0) {
     );
 }
 
-/** A user id, the `sub` claim of a token: 1 to 128 characters, no control characters. */
+/**
+ * Bidirectional formatting characters (U+200E, U+200F, U+202A to U+202E,
+ * U+2066 to U+2069), which would let an id display as another user's.
+ */
+const bidiControls = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+/** A user id, the `sub` claim of a token: 1 to 128 characters, no control or bidi characters. */
 export const userIdSchema = z
   .string()
   .min(1)
   .max(128)
-  .refine(
-    (id) => isWellFormedText(id) && !controlCharacters.test(id),
-    "must not contain control characters",
-  );
+  .refine((id) => isWellFormedText(id), "must not contain lone UTF-16 surrogates")
+  .refine((id) => !controlCharacters.test(id), "must not contain control characters")
+  .refine((id) => !bidiControls.test(id), "must not contain bidirectional formatting characters");
 
-/** A conversation id: 1 to 128 characters of `A-Z a-z 0-9 _ . : @ -`, safe in a URL path. */
+/**
+ * A conversation id: 1 to 128 characters of `A-Z a-z 0-9 _ . : @ -`, safe
+ * in a URL path. `__proto__` is rejected because conversation ids are keys
+ * of JSON objects (batched pull), where that key is dropped or misread.
+ */
 export const conversationIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, "must be 1 to 128 characters of A-Z, a-z, 0-9, _ . : @ -");
+  .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, "must be 1 to 128 characters of A-Z, a-z, 0-9, _ . : @ -")
+  .refine((id) => id !== "__proto__", "must not be __proto__");
 
 /** A client-made op id, a UUIDv7 in the SDK: 8 to 64 printable ASCII characters. */
 export const clientIdSchema = z

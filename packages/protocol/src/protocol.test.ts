@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { conversationIdSchema, userIdSchema } from "./ids.ts";
 import { countCodePoints, limits } from "./limits.ts";
 import { opSchema } from "./ops.ts";
 import { pullQuerySchema } from "./pull.ts";
@@ -39,6 +40,29 @@ describe("text limits", () => {
 
   test("right-to-left and combining marks are accepted", () => {
     expect(opSchema.safeParse(message("\u202Eabc e\u0301 \u05D0")).success).toBe(true);
+  });
+});
+
+describe("ids", () => {
+  test("__proto__ conversation id is rejected", () => {
+    expect(conversationIdSchema.safeParse("__proto__").success).toBe(false);
+  });
+
+  test("constructor conversation id is accepted", () => {
+    expect(conversationIdSchema.safeParse("constructor").success).toBe(true);
+  });
+
+  test("user id with a right-to-left override is rejected", () => {
+    const result = userIdSchema.safeParse("\u202Eeve");
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/bidirectional/);
+  });
+
+  test("user id with a lone surrogate names the surrogate", () => {
+    const result = userIdSchema.safeParse("a\uD800b");
+
+    expect(result.error?.issues[0]?.message).toMatch(/surrogate/);
   });
 });
 

@@ -91,7 +91,7 @@ describe("startServer", () => {
     await rm(dataDir, { recursive: true, force: true });
 
     expect(page.events.map((event) => event.body.text)).toEqual(["still here"]);
-  });
+  }, 90_000);
 });
 
 describe.skipIf(testDatabaseUrl === undefined)("startServer on postgres", () => {
@@ -124,7 +124,7 @@ describe("main", () => {
     dataDir = await mkdtemp(join(tmpdir(), "syncline-main-"));
   });
   afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   function runMain(env: Record<string, string>) {
@@ -155,7 +155,7 @@ describe("main", () => {
         if (line === undefined) throw new Error("not started yet");
         return line;
       },
-      { timeout: 20_000, interval: 100 },
+      { timeout: 60_000, interval: 100 },
     );
     const health = await fetch(`${started.url as string}/healthz`);
     run.child.kill("SIGTERM");
@@ -169,7 +169,7 @@ describe("main", () => {
     expect(
       run.lines.some((entry) => entry.level === 40 && String(entry.msg).includes("dev mode")),
     ).toBe(true);
-  }, 30_000);
+  }, 90_000);
 
   test("production without secret exits", async () => {
     const run = runMain({ NODE_ENV: "production", DATA_DIR: dataDir });

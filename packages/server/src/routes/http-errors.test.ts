@@ -112,6 +112,31 @@ describe.each(storeKinds)("http errors on %s", (kind) => {
       expect((await response.json()).error.code).toBe("invalid_request");
     });
 
+    test("invalid UTF-8 body is 400 and stores nothing", async () => {
+      const op = JSON.stringify(makeMessage("e1", "PLACEHOLDER"));
+      const [head, tail] = op.split("PLACEHOLDER") as [string, string];
+      const body = Buffer.concat([
+        Buffer.from(`{"ops":[${head}`),
+        Buffer.from([0x61, 0xff, 0xfe, 0x62]),
+        Buffer.from(`${tail}]}`),
+      ]);
+      const before = await t.call("GET", "/v1/conversations/e1/events", { userId: "alice" });
+
+      const response = await t.app.request("/v1/push", {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${await t.tokens.issue("alice")}`,
+          "content-type": "application/json",
+        },
+        body,
+      });
+      const after = await t.call("GET", "/v1/conversations/e1/events", { userId: "alice" });
+
+      expect(response.status).toBe(400);
+      expect((await response.json()).error.message).toMatch(/UTF-8/);
+      expect((await after.json()).latestSeq).toBe((await before.json()).latestSeq);
+    });
+
     test("body over the limit is 413", async () => {
       const ops = [makeMessage("e1", "x".repeat(limits.maxRequestBytes))];
 

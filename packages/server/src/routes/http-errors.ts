@@ -26,9 +26,20 @@ export function parseInput<T>(schema: InputSchema<T>, value: unknown, path: stri
   throw new ProtocolError("invalid_request", message, field === "" ? {} : { field });
 }
 
-/** Reads the request body as JSON; a malformed body is 400 `invalid_request`. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Reads the request body as JSON. Invalid UTF-8 or malformed JSON is 400
+ * `invalid_request`, because replacing bad bytes would store text the
+ * client never sent.
+ */
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = strictUtf8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw new ProtocolError("invalid_request", "The request body is not valid UTF-8.");
+  }
   try {
     return JSON.parse(text);
   } catch {
