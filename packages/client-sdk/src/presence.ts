@@ -45,7 +45,8 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
   function apply(entry: Omit<Presence, "status"> & { status: "online" | "offline" }): void {
     const previous = known.get(entry.userId);
     if (previous?.status === entry.status && previous.lastSeenAt === entry.lastSeenAt) return;
-    known.set(entry.userId, { ...entry });
+    const { userId, status, lastSeenAt } = entry;
+    known.set(userId, { userId, status, lastSeenAt });
     for (const subscription of subscriptions) {
       if (subscription.userIds.includes(entry.userId)) emit(subscription);
     }
