@@ -10,7 +10,7 @@ vi.setConfig({ testTimeout: 60_000 });
 afterEach(() => cleanups.run());
 
 describe.each(storeKinds)("SDK typing and membership on $kind", ({ kind, skip }) => {
-  test.skipIf(skip)("typing shows, then clears when the message arrives (C28)", async () => {
+  test.skipIf(skip)("typing clears when the message arrives (I15)", async () => {
     const { alice, bob } = await startChat(kind, cleanups);
     const typing: string[][] = [];
     alice.subscribeTyping("c1", (userIds) => typing.push(userIds));
@@ -27,7 +27,7 @@ describe.each(storeKinds)("SDK typing and membership on $kind", ({ kind, skip })
     await vi.waitFor(() => expect(typing.at(-1)).toEqual([]), waitLong);
   });
 
-  test.skipIf(skip)("member changes apply in log order", async () => {
+  test.skipIf(skip)("member changes apply in log order (I18)", async () => {
     const { alice, bob } = await startChat(kind, cleanups);
 
     await alice.addMember("c1", "carol");

@@ -40,7 +40,7 @@ describe.each(storeKinds)("SDK edits and reactions on $kind", ({ kind, skip }) =
     });
   });
 
-  test.skipIf(skip)("server rejection marks the edit failed", async () => {
+  test.skipIf(skip)("server rejection marks the edit failed (I7)", async () => {
     const { server, alice } = await startChat(kind, cleanups);
     await alice.send("c1", "alice's words");
     await waitForMessage(alice, 1, (message) => expect(message.seq).toBe(1));

@@ -29,7 +29,7 @@ describe.each(storeKinds)("SDK receipts on $kind", ({ kind, skip }) => {
     });
   });
 
-  test.skipIf(skip)("read position never moves back (C24)", async () => {
+  test.skipIf(skip)("read position never moves back (I12)", async () => {
     const { alice, bob } = await startChat(kind, cleanups);
     await alice.send("c1", "one");
     await alice.send("c1", "two");
@@ -47,7 +47,7 @@ describe.each(storeKinds)("SDK receipts on $kind", ({ kind, skip }) => {
     expect((await summaryOf(bob, "c1"))?.unreadCount).toBe(0);
   });
 
-  test.skipIf(skip)("markRead made offline is sent after reconnect", async () => {
+  test.skipIf(skip)("markRead made offline is sent after reconnect (I19)", async () => {
     const { server, alice } = await startChat(kind, cleanups);
     const proxy = await startTcpProxy(server.port);
     cleanups.add(() => proxy.close());

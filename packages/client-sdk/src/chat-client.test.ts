@@ -127,7 +127,7 @@ describe("edits and reactions", () => {
     await expect(client.edit("c1", 1, "yours now")).rejects.toMatchObject({ code: "forbidden" });
   });
 
-  test("server rejection marks the op failed", async () => {
+  test("server rejection marks the op failed (I7)", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me", "bob"]);
     server.append("c1", "bob", "hi");
@@ -151,7 +151,7 @@ describe("edits and reactions", () => {
 });
 
 describe("receipts", () => {
-  test("frames move message states forward only (C24)", async () => {
+  test("frames move watermarks forward only (I12)", async () => {
     const { client, socket } = await onlineClient();
     await client.send("c1", "one");
     await vi.waitFor(async () => expect((await messageAt(client, 1))?.state).toBe("sent"));
@@ -180,7 +180,7 @@ describe("receipts", () => {
     );
   });
 
-  test("stored events are reported as delivered", async () => {
+  test("stored events are reported as delivered (I17)", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me", "bob", "carol"]);
     server.append("c1", "bob", "first");
@@ -192,7 +192,7 @@ describe("receipts", () => {
     );
   });
 
-  test("markRead clears unread and retries while offline", async () => {
+  test("markRead clears unread and retries offline (I19)", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me", "bob", "carol"]);
     server.append("c1", "bob", "first");
@@ -210,7 +210,7 @@ describe("receipts", () => {
     expect(server.requestsTo("/v1/conversations/c1/read").length).toBeGreaterThanOrEqual(2);
   });
 
-  test("markRead never moves the position back", async () => {
+  test("markRead never moves the position back (I12)", async () => {
     const { client, server } = await onlineClient();
     await client.markRead("c1", 5);
     await vi.waitFor(() => expect(server.memberState("c1", "me").readSeq).toBe(5));
@@ -218,6 +218,12 @@ describe("receipts", () => {
     await client.markRead("c1", 3);
 
     expect(server.requestsTo("/v1/conversations/c1/read")).toHaveLength(1);
+  });
+
+  test("markRead of an unknown conversation is rejected", async () => {
+    const { client } = await onlineClient();
+
+    await expect(client.markRead("c9", 1)).rejects.toMatchObject({ code: "not_found" });
   });
 
   test("unread count stays live", async () => {
@@ -248,7 +254,7 @@ describe("typing and presence", () => {
     ]);
   });
 
-  test("typing clears when the message arrives (C28)", async () => {
+  test("typing clears when the message arrives (I15)", async () => {
     const { client, server, socket } = await onlineClient();
     const seen = collect<string[]>((listener) => client.subscribeTyping("c1", listener));
 
@@ -260,7 +266,7 @@ describe("typing and presence", () => {
     await vi.waitFor(() => expect(seen.at(-1)).toEqual([]));
   });
 
-  test("typing is dropped on disconnect (C28)", async () => {
+  test("typing is dropped on disconnect (I15)", async () => {
     const { client, socket } = await onlineClient();
     const seen = collect<string[]>((listener) => client.subscribeTyping("c1", listener));
     socket.receive({ type: "typing", conversationId: "c1", userId: "bob", expiresInMs: 60_000 });
@@ -300,7 +306,7 @@ describe("membership and versions", () => {
     await vi.waitFor(async () => expect((await summary(client))?.members).toEqual(["me", "bob"]));
   });
 
-  test("close 4426 is final", async () => {
+  test("close 4426 is final (I16)", async () => {
     const client = makeClient(new FakeServer());
     const statuses = collect<ConnectionStatus>((listener) => client.subscribeStatus(listener));
     const socket = await vi.waitFor(() => FakeSocket.latest());
@@ -315,7 +321,7 @@ describe("membership and versions", () => {
     expect(statuses.at(-1)).toBe("unsupported");
   });
 
-  test("HTTP 426 sets unsupported", async () => {
+  test("HTTP 426 sets unsupported (I16)", async () => {
     const server = new FakeServer();
     const body = { error: { code: "unsupported_version", message: "Upgrade." } };
     server.rejectRequest = () => ({ status: 426, body });

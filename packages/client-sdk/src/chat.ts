@@ -16,7 +16,7 @@ import { applyWatermark, markReadLocally } from "./receipts.ts";
 import type { ConnectionStatus, Presence } from "./types.ts";
 import { createTypingStore } from "./typing.ts";
 
-/** The least time between two typing frames for one conversation. */
+/** The minimum time between two typing frames for one conversation. */
 export const typingThrottleMs = 2_000;
 
 /** Dependencies of the receipts, typing and presence part of the client. */
@@ -123,7 +123,7 @@ export function createChat(options: ChatOptions): Chat {
       options.readSender.kick();
     },
     onStatus(status) {
-      // Typing state is never replayed: whatever was shown before a disconnect is stale.
+      // Typing state is never replayed, because whatever was shown before a disconnect is stale.
       if (status !== "online") typing.clear();
     },
     close() {
@@ -134,7 +134,7 @@ export function createChat(options: ChatOptions): Chat {
   };
 }
 
-/** Calls `GET /v1/presence`; an older server without the route answers null. */
+/** Calls `GET /v1/presence`; returns null from an older server without the route. */
 async function fetchPresence(http: HttpTransport, userIds: readonly string[]) {
   const query = encodeURIComponent(userIds.join(","));
   try {

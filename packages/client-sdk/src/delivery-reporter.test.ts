@@ -22,7 +22,7 @@ function makeReporter(online = { value: true }) {
 }
 
 describe("delivery reporter", () => {
-  test("coalesces to one report per second", () => {
+  test("coalesces to one report per second (I17)", () => {
     const { reporter, sent } = makeReporter();
 
     reporter.note("c1", 1);
@@ -40,7 +40,7 @@ describe("delivery reporter", () => {
     expect(sent.at(-1)).toEqual(["c1", 3]);
   });
 
-  test("never reports a lower seq", () => {
+  test("never reports a lower seq (I12)", () => {
     const { reporter, sent } = makeReporter();
 
     reporter.note("c1", 5);

@@ -2,7 +2,7 @@
 export interface DeliveryReporterOptions {
   /** Sends a `delivered` frame; returns false when the socket is not online. */
   send(conversationId: string, seq: number): boolean;
-  /** The least time between two reports of one conversation. Default 1 s. */
+  /** The minimum time between two reports of one conversation. Default 1 s. */
   intervalMs?: number;
 }
 

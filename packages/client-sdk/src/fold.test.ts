@@ -115,7 +115,7 @@ function view(events: readonly Event[]) {
   }));
 }
 
-test("fold ignores storage order (property)", () => {
+test("fold ignores storage order (I13)", () => {
   fc.assert(
     fc.property(
       logArbitrary().chain((events) =>

@@ -70,7 +70,7 @@ export function applyEvent(bySeq: Map<number, FoldedMessage>, event: Event): voi
   }
 }
 
-/** Adds or removes one user's reaction; an emoji nobody uses any more is dropped. */
+/** Adds or removes one user's reaction; an emoji with no users left is dropped. */
 export function toggleReaction(
   message: FoldedMessage,
   emoji: string,

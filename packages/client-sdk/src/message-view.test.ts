@@ -39,7 +39,7 @@ describe("pending ops", () => {
     ]);
   });
 
-  test("pending delete and reaction apply in send order", () => {
+  test("pending delete and reaction apply in send order (I14)", () => {
     const events = [makeEvent({ seq: 1, senderId: "me" }), makeEvent({ seq: 2 })];
     const outbox = [
       makeOutboxRow({ clientId: "delete-01", type: "message.delete", body: { targetSeq: 1 } }),
@@ -85,7 +85,7 @@ describe("pending ops", () => {
     ]);
   });
 
-  test("confirmed op is not applied twice", () => {
+  test("confirmed op is not applied twice (I14)", () => {
     const events = [
       makeEvent({ seq: 1 }),
       makeEvent({

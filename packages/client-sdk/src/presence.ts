@@ -27,7 +27,7 @@ interface Subscription {
 export function createPresenceStore(options: PresenceStoreOptions): PresenceStore {
   const known = new Map<string, Presence>();
   const subscriptions = new Set<Subscription>();
-  // An older server answers 404, so its users stay "unknown" and it is not asked again.
+  // An older server responds 404, so its users stay "unknown" and it is not asked again.
   let routeMissing = false;
   let closed = false;
 

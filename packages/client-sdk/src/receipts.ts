@@ -1,7 +1,8 @@
 import type { MemberState } from "@syncline/protocol";
 import type { MemberWatermarks, SynclineDb } from "./db.ts";
+import { SyncError } from "./errors.ts";
 
-/** Which watermark a receipt moves. */
+/** The watermark a receipt moves. */
 export type WatermarkKind = keyof MemberWatermarks;
 
 /**
@@ -43,7 +44,8 @@ export async function applyWatermark(
 
 /**
  * Moves the user's read position up at once and remembers it until the
- * server confirms it. Returns false when the position was already there.
+ * server confirms it. Returns false when the position was already there,
+ * and rejects with `not_found` for a conversation not in the list.
  */
 export async function markReadLocally(
   db: SynclineDb,
@@ -52,7 +54,12 @@ export async function markReadLocally(
 ): Promise<boolean> {
   return db.transaction("rw", db.conversations, async () => {
     const stored = await db.conversations.get(conversationId);
-    if (stored === undefined) return false;
+    if (stored === undefined) {
+      throw new SyncError(
+        "not_found",
+        `Conversation ${conversationId} is not in the list; call sync() or wait for it to load.`,
+      );
+    }
     const pendingReadSeq = Math.max(stored.pendingReadSeq ?? 0, seq);
     if (stored.readSeq >= seq && stored.pendingReadSeq === undefined) return false;
     await db.conversations.update(conversationId, {
@@ -63,7 +70,7 @@ export async function markReadLocally(
   });
 }
 
-/** Records the server's answer to a read request; the pending position clears once covered. */
+/** Records the read position the server returned. The pending position clears once it is covered. */
 export async function confirmRead(
   db: SynclineDb,
   conversationId: string,

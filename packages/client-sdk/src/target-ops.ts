@@ -12,7 +12,7 @@ import { SyncError } from "./errors.ts";
 /** The op types that point at an earlier message by its seq. */
 export type TargetOpType = "message.edit" | "message.delete" | "reaction.add" | "reaction.remove";
 
-/** What the app asks for: an edit's new text, or a reaction's emoji. */
+/** The request of an edit, delete or reaction: the new text of an edit, or the emoji. */
 export interface TargetOpInput {
   clientId: string;
   conversationId: string;

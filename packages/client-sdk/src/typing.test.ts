@@ -17,7 +17,7 @@ function watch(conversationId = "c1") {
 }
 
 describe("typing store", () => {
-  test("entry expires without refresh (C28)", () => {
+  test("entry expires without refresh (I15)", () => {
     const { store, seen } = watch();
 
     store.start("c1", "bob", 5_000);

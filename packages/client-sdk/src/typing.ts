@@ -1,4 +1,4 @@
-/** Who is typing in which conversation, each entry expiring on its own. */
+/** The users typing in each conversation, each entry expiring on its own. */
 export interface TypingStore {
   /** Records a `typing` frame: the user types in the conversation for `expiresInMs`. */
   start(conversationId: string, userId: string, expiresInMs: number): void;
