@@ -66,6 +66,8 @@ export function createChat(options: ChatOptions): Chat {
   async function applyFrame(frame: ServerFrame): Promise<void> {
     switch (frame.type) {
       case "notify":
+        // TODO: also clear typing for messages that arrive by pull, because only inline events
+        // reach this point. Those indicators expire on their own after `expiresInMs`.
         for (const event of frame.events ?? []) {
           if (event.type === "message") typing.stop(frame.conversationId, event.senderId);
         }

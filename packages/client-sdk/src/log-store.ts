@@ -139,6 +139,10 @@ export async function resetConversation(
     .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey], true, true)
     .delete();
   await db.cursors.put({ conversationId, cursor: 0, epoch });
+  // Membership events of the new log apply again from seq 1, in order, on top of the list.
+  if ((await db.conversations.get(conversationId)) !== undefined) {
+    await db.conversations.update(conversationId, { membersAsOfSeq: 0 });
+  }
 }
 
 /** Raises the conversation's latest seq to what the server reported, or sets it after a reset. */
