@@ -318,7 +318,11 @@ describe("auth", () => {
     expect(calls).toEqual([false, true]);
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
     FakeSocket.latest().acceptOpen();
-    expect(FakeSocket.latest().sent[0]).toEqual({ type: "auth", token: "token-2" });
+    expect(FakeSocket.latest().sent[0]).toEqual({
+      type: "auth",
+      token: "token-2",
+      protocolVersion: 1,
+    });
   });
 
   test("rejected refresh makes the status unauthorized", async () => {

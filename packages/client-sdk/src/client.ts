@@ -1,6 +1,7 @@
 import type { Conversation, CreateConversationRequest, ServerFrame } from "@syncline/protocol";
 import { userIdSchema } from "@syncline/protocol";
 import { Dexie, liveQuery } from "dexie";
+import { createChat } from "./chat.ts";
 import { createConnection } from "./connection.ts";
 import * as conversations from "./conversations.ts";
 import { SynclineDb, toStorageError } from "./db.ts";
@@ -12,12 +13,14 @@ import { type ClientOptions, resolveOptions, webSocketUrl } from "./options.ts";
 import { discardFailed, enqueue, retryFailed } from "./outbox.ts";
 import { createPullLoop } from "./pull-loop.ts";
 import { createPushLoop } from "./push-loop.ts";
+import { createReadSender } from "./read-sender.ts";
 import { buildMessageRow } from "./send.ts";
 import { coalesce, createSerial } from "./serial.ts";
 import { createStatusStore } from "./status.ts";
 import { createStorage } from "./storage.ts";
+import { buildTargetRow, checkStoredTarget, type TargetOpType } from "./target-ops.ts";
 import { createTokenSource } from "./token.ts";
-import type { ConnectionStatus, ConversationSummary, Message } from "./types.ts";
+import type { ConnectionStatus, ConversationSummary, Message, Presence } from "./types.ts";
 import { outboxToMessage, readMessages, readSummaries } from "./views.ts";
 
 /** A signed-in user's sync client. See SPEC.md for the states and invariants behind it. */
@@ -32,6 +35,30 @@ export interface SynclineClient {
   /** Creates a conversation on the server; needs the network. */
   createConversation(request: CreateConversationRequest): Promise<Conversation>;
   addMember(conversationId: string, userId: string): Promise<void>;
+  /** Removes a member on the server; needs the network. The user may remove themself to leave. */
+  removeMember(conversationId: string, userId: string): Promise<void>;
+  /** Queues an edit of the user's own message at `targetSeq`; shown at once, like a pending message. */
+  edit(conversationId: string, targetSeq: number, text: string): Promise<void>;
+  /** Queues the delete of the user's own message at `targetSeq`; it shows as a tombstone at once. */
+  delete(conversationId: string, targetSeq: number): Promise<void>;
+  /** Queues a reaction of the user on the message at `targetSeq`. */
+  react(conversationId: string, targetSeq: number, emoji: string): Promise<void>;
+  /** Queues the removal of the user's reaction on the message at `targetSeq`. */
+  unreact(conversationId: string, targetSeq: number, emoji: string): Promise<void>;
+  /**
+   * Moves the user's read position up to `seq`, at once locally, and sends
+   * it to the server in the background, retried until it is accepted.
+   */
+  markRead(conversationId: string, seq: number): Promise<void>;
+  /** Tells the other members that the user is typing; sends at most one frame per 2 s. */
+  setTyping(conversationId: string): void;
+  /** Calls the listener with the ids of the other members typing now, at once and on every change. */
+  subscribeTyping(conversationId: string, listener: (userIds: string[]) => void): () => void;
+  /** Calls the listener with the users' presence, at once and on every change. */
+  subscribePresence(
+    userIds: readonly string[],
+    listener: (presence: Presence[]) => void,
+  ): () => void;
   subscribeMessages(conversationId: string, listener: (messages: Message[]) => void): () => void;
   subscribeConversations(listener: (conversations: ConversationSummary[]) => void): () => void;
   subscribeStatus(listener: (status: ConnectionStatus) => void): () => void;
@@ -55,7 +82,12 @@ export function createClient(input: ClientOptions): SynclineClient {
   const storage = createStorage(db, options.openTimeoutMs, logger);
   const status = createStatusStore((error) => logger.error("A status listener threw.", { error }));
   const tokens = createTokenSource(options.getToken);
-  const http = createHttpTransport({ ...options, tokens, signal });
+  const http = createHttpTransport({
+    ...options,
+    tokens,
+    signal,
+    onUnsupported: () => status.set("unsupported"),
+  });
   const nextClientId = createClientIdGenerator();
   const pushSerial = createSerial();
   const pullSerial = createSerial();
@@ -68,21 +100,23 @@ export function createClient(input: ClientOptions): SynclineClient {
   };
   const loopOptions = { ...options, db, http, signal, onUnauthorized };
   const push = createPushLoop({ ...loopOptions, serial: pushSerial });
+  const readSender = createReadSender(loopOptions);
+  const chat = createChat({ db, http, userId, logger, readSender, connection: () => connection });
   const refreshList = coalesce(() => conversations.refreshConversations({ db, http }));
   const pull = createPullLoop({
     ...loopOptions,
     serial: pullSerial,
     pageLimit: options.pullLimit,
     refreshConversations: refreshList,
+    onCursor: (conversationId, cursor) => chat.noteCursor(conversationId, cursor),
   });
 
   const applyFrame = async (frame: ServerFrame) => {
     if (frame.type === "notify") await pull.applyNotify(frame);
+    await chat.applyFrame(frame);
     if (frame.type === "read" && frame.userId === userId) {
       await conversations.applyOwnRead(db, frame.conversationId, frame.seq);
     }
-    // TODO: expose typing and presence frames to the app, because the public API has no
-    // subscription for them yet; they only count as signs of life for now.
   };
   const onFrame = (frame: ServerFrame) => {
     applyFrame(frame).catch((error: unknown) => {
@@ -104,9 +138,15 @@ export function createClient(input: ClientOptions): SynclineClient {
     url: webSocketUrl(options.baseUrl),
     tokens,
     delegate: {
-      onReady: () => void catchUp(),
+      onReady: () => {
+        chat.onReady();
+        void catchUp();
+      },
       onFrame,
-      onStatus: (next) => status.set(next),
+      onStatus: (next) => {
+        chat.onStatus(next);
+        status.set(next);
+      },
     },
   });
 
@@ -172,6 +212,30 @@ export function createClient(input: ClientOptions): SynclineClient {
     }
   };
 
+  /** Checks, stores and pushes an edit, delete or reaction, like `send`. */
+  const queueTargetOp = async (
+    type: TargetOpType,
+    conversationId: string,
+    targetSeq: number,
+    value: { text?: string; emoji?: string } = {},
+  ) => {
+    assertOpen();
+    const row = buildTargetRow({
+      clientId: nextClientId(),
+      conversationId,
+      senderId: userId,
+      type,
+      targetSeq,
+      ...value,
+      nowMs: Date.now(),
+    });
+    await storage.write(`queueing ${type} ${row.clientId}`, async () => {
+      await checkStoredTarget(db, row);
+      await enqueue(db, row);
+    });
+    push.kick();
+  };
+
   return {
     userId,
     async send(conversationId, text) {
@@ -211,6 +275,37 @@ export function createClient(input: ClientOptions): SynclineClient {
         await conversations.addMember({ db, http }, conversationId, memberId);
         pull.requestPull([conversationId]);
       }),
+    removeMember: (conversationId, memberId) =>
+      withSyncError(async () => {
+        await storage.ready();
+        await conversations.removeMember({ db, http }, conversationId, memberId);
+        pull.requestPull([conversationId]);
+      }),
+    edit: (conversationId, targetSeq, text) =>
+      queueTargetOp("message.edit", conversationId, targetSeq, { text }),
+    delete: (conversationId, targetSeq) =>
+      queueTargetOp("message.delete", conversationId, targetSeq),
+    react: (conversationId, targetSeq, emoji) =>
+      queueTargetOp("reaction.add", conversationId, targetSeq, { emoji }),
+    unreact: (conversationId, targetSeq, emoji) =>
+      queueTargetOp("reaction.remove", conversationId, targetSeq, { emoji }),
+    markRead: (conversationId, seq) =>
+      withSyncError(async () => {
+        await storage.ready();
+        await chat.markRead(conversationId, seq);
+      }),
+    setTyping(conversationId) {
+      assertOpen();
+      chat.setTyping(conversationId);
+    },
+    subscribeTyping: (conversationId, listener) => {
+      assertOpen();
+      return chat.subscribeTyping(conversationId, listener);
+    },
+    subscribePresence: (userIds, listener) => {
+      assertOpen();
+      return chat.subscribePresence(userIds, listener);
+    },
     subscribeMessages: (conversationId, listener) =>
       subscribe(() => readMessages(db, userId, conversationId), listener),
     subscribeConversations: (listener) => subscribe(() => readSummaries(db, userId), listener),
@@ -233,6 +328,7 @@ export function createClient(input: ClientOptions): SynclineClient {
         controller.abort();
         unwatch();
         connection.close();
+        chat.close();
         status.set("closed");
         for (const subscription of subscriptions) subscription.unsubscribe();
         subscriptions.clear();

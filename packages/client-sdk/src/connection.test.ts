@@ -50,7 +50,7 @@ describe("connection", () => {
 
     socket.acceptAuth();
 
-    expect(socket.sent[0]).toEqual({ type: "auth", token: "token-1" });
+    expect(socket.sent[0]).toEqual({ type: "auth", token: "token-1", protocolVersion: 1 });
     expect(statuses).toEqual(["connecting", "online"]);
     expect(onReady).toHaveBeenCalledTimes(1);
   });
@@ -152,7 +152,7 @@ describe("connection", () => {
     second.acceptAuth();
 
     expect(calls).toEqual([false, true]);
-    expect(second.sent[0]).toEqual({ type: "auth", token: "token-2" });
+    expect(second.sent[0]).toEqual({ type: "auth", token: "token-2", protocolVersion: 1 });
     expect(statuses.at(-1)).toBe("online");
   });
 

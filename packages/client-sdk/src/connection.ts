@@ -1,4 +1,10 @@
-import { closeCodes, type ServerFrame, serverFrameSchema } from "@syncline/protocol";
+import {
+  type ClientFrame,
+  closeCodes,
+  protocolVersion,
+  type ServerFrame,
+  serverFrameSchema,
+} from "@syncline/protocol";
 import { type BackoffOptions, reconnectDelayMs } from "./backoff.ts";
 import { toSyncError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -34,6 +40,8 @@ export interface Connection {
   wake(): void;
   /** Pings now and declares the socket dead if nothing comes back soon. */
   checkLiveness(): void;
+  /** Sends a frame while online; returns false, sending nothing, otherwise. */
+  send(frame: ClientFrame): boolean;
   close(): void;
 }
 
@@ -49,13 +57,14 @@ export function createConnection(options: ConnectionOptions): Connection {
   let authRejections = 0;
   let waiting = false;
   let unauthorized = false;
+  let unsupported = false;
   let closed = false;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let deadTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
 
   function connect(): void {
-    if (closed) return;
+    if (closed || unsupported) return;
     waiting = false;
     unauthorized = false;
     delegate.onStatus("connecting");
@@ -86,7 +95,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     ws.addEventListener("open", () => {
       if (socket !== ws) return;
       expectFrameWithin(ws, 2 * heartbeatIntervalMs);
-      ws.send(JSON.stringify({ type: "auth", token }));
+      ws.send(JSON.stringify({ type: "auth", token, protocolVersion }));
     });
     ws.addEventListener("message", (event) => {
       if (socket !== ws) return;
@@ -114,6 +123,10 @@ export function createConnection(options: ConnectionOptions): Connection {
     }
     if (frame.type === "pong") return;
     if (frame.type === "error") logger.warn("Server rejected a frame.", { code: frame.code });
+    if (frame.type === "error" && frame.code === "unsupported_version") {
+      becomeUnsupported();
+      return;
+    }
     delegate.onFrame(frame);
   }
 
@@ -147,6 +160,10 @@ export function createConnection(options: ConnectionOptions): Connection {
       onAuthRejected();
       return;
     }
+    if (code === closeCodes.unsupportedVersion) {
+      becomeUnsupported();
+      return;
+    }
     delegate.onStatus("offline");
     scheduleReconnect(code);
   }
@@ -171,8 +188,22 @@ export function createConnection(options: ConnectionOptions): Connection {
     delegate.onStatus("unauthorized");
   }
 
+  /** Stops for good: only a newer client can talk to this server. */
+  function becomeUnsupported(): void {
+    if (closed || unsupported) return;
+    unsupported = true;
+    clearTimeout(reconnectTimer);
+    stopTimers();
+    if (socket !== null) abandon(socket);
+    socket = null;
+    logger.error("The server does not support this client's protocol version; update the app.", {
+      protocolVersion,
+    });
+    delegate.onStatus("unsupported");
+  }
+
   function scheduleReconnect(code: number | undefined): void {
-    if (closed) return;
+    if (closed || unsupported) return;
     const delayMs = reconnectDelayMs(attempt, code, options.backoff, options.random);
     attempt += 1;
     waiting = true;
@@ -181,7 +212,7 @@ export function createConnection(options: ConnectionOptions): Connection {
     reconnectTimer = setTimeout(connect, delayMs);
   }
 
-  function sendFrame(frame: { type: string }): void {
+  function sendFrame(frame: ClientFrame): void {
     try {
       socket?.send(JSON.stringify(frame));
     } catch {
@@ -205,6 +236,11 @@ export function createConnection(options: ConnectionOptions): Connection {
       } else {
         this.checkLiveness();
       }
+    },
+    send(frame) {
+      if (closed || socket === null || readyAtMs === null) return false;
+      sendFrame(frame);
+      return true;
     },
     checkLiveness() {
       if (closed || socket === null || readyAtMs === null) return;

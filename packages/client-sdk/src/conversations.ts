@@ -12,6 +12,7 @@ import {
 import type { ConversationRow, SynclineDb } from "./db.ts";
 import { SyncError } from "./errors.ts";
 import type { HttpTransport } from "./http.ts";
+import { mergeMemberStates } from "./receipts.ts";
 
 /** Dependencies of the conversation calls. */
 export interface ConversationDeps {
@@ -48,6 +49,19 @@ export async function createConversation(
   );
   await storeConversations(deps.db, [conversation]);
   return conversation;
+}
+
+/** Removes a member on the server and returns the seq of the `member.removed` event. */
+export async function removeMember(
+  deps: ConversationDeps,
+  conversationId: string,
+  userId: string,
+): Promise<number> {
+  checkId(conversationIdSchema.safeParse(conversationId).success, "conversationId", conversationId);
+  checkId(userIdSchema.safeParse(userId).success, "userId", userId);
+  const path = `/v1/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(userId)}`;
+  const { seq } = await deps.http.request("DELETE", path, undefined, memberChangeResponseSchema);
+  return seq;
 }
 
 /** Adds a member on the server and returns the seq of the `member.added` event. */
@@ -93,7 +107,7 @@ function mergeConversation(
 ): ConversationRow {
   const sameEpoch = stored !== undefined && stored.epoch === next.epoch;
   const readSeq = next.readSeq ?? 0;
-  return {
+  const row: ConversationRow = {
     id: next.id,
     title: next.title,
     createdAt: next.createdAt,
@@ -102,6 +116,22 @@ function mergeConversation(
     latestSeq: sameEpoch ? Math.max(stored.latestSeq, next.latestSeq) : next.latestSeq,
     readSeq: sameEpoch ? Math.max(stored.readSeq, readSeq) : readSeq,
   };
+  const memberStates = mergeMemberStates(
+    sameEpoch ? stored.memberStates : undefined,
+    next.memberStates ?? [],
+  );
+  if (Object.keys(memberStates).length > 0) row.memberStates = memberStates;
+  // The server's member list is current as of at least its latest seq.
+  row.membersAsOfSeq = Math.max(row.latestSeq, sameEpoch ? (stored.membersAsOfSeq ?? 0) : 0);
+  if (next.unreadCount !== undefined) {
+    row.unreadCount = next.unreadCount;
+    row.unreadAsOfSeq = next.latestSeq;
+    row.serverReadSeq = readSeq;
+  }
+  if (sameEpoch && stored.pendingReadSeq !== undefined && stored.pendingReadSeq > readSeq) {
+    row.pendingReadSeq = stored.pendingReadSeq;
+  }
+  return row;
 }
 
 /** Moves the user's own read position up after another of their devices read further. */

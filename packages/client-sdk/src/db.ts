@@ -32,6 +32,24 @@ export interface ConversationRow {
   epoch: string;
   /** The user's read position; sending implies reading up to the sent seq. */
   readSeq: number;
+  /** Every member's receipt watermarks by user id; they only move forward within an epoch. */
+  memberStates?: Record<string, MemberWatermarks>;
+  /** The server's unread count from the last list refresh, taken at `unreadAsOfSeq`. */
+  unreadCount?: number;
+  /** The conversation's latest seq when the server counted `unreadCount`. */
+  unreadAsOfSeq?: number;
+  /** The user's read position as the server reported it with `unreadCount`. */
+  serverReadSeq?: number;
+  /** The seq up to which `members` reflects the membership events; 0 when unknown. */
+  membersAsOfSeq?: number;
+  /** A read position that `markRead` set and the server has not confirmed yet. */
+  pendingReadSeq?: number;
+}
+
+/** One member's receipt watermarks in a conversation. */
+export interface MemberWatermarks {
+  readSeq: number;
+  deliveredSeq: number;
 }
 
 /** The IndexedDB implementation: browsers have both globally, and Node tests inject fake-indexeddb. */

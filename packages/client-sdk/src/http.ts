@@ -1,4 +1,9 @@
-import { type ErrorCode, errorBodySchema } from "@syncline/protocol";
+import {
+  type ErrorCode,
+  errorBodySchema,
+  protocolVersion,
+  protocolVersionHeader,
+} from "@syncline/protocol";
 import { SyncError } from "./errors.ts";
 import type { TokenSource } from "./token.ts";
 
@@ -11,6 +16,8 @@ export interface HttpTransportOptions {
   signal: AbortSignal;
   /** Bounds the whole exchange, body included, so a half-open connection cannot stall a loop. */
   requestTimeoutMs: number;
+  /** Called when the server rejects the client's protocol version. */
+  onUnsupported?: () => void;
 }
 
 /** A response schema from `@syncline/protocol`; only its `safeParse` is used. */
@@ -21,7 +28,7 @@ export interface ResponseSchema<T> {
 /** Sends authenticated JSON requests and turns every failure into a {@link SyncError}. */
 export interface HttpTransport {
   request<T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
     body: unknown,
     schema: ResponseSchema<T>,
@@ -46,7 +53,11 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         const fresh = await options.tokens.refresh(token);
         response = await exchange(options, method, path, body, fresh);
       }
-      if (response.status < 200 || response.status > 299) throw errorFromResponse(response, label);
+      if (response.status < 200 || response.status > 299) {
+        const error = errorFromResponse(response, label);
+        if (error.code === "unsupported_version") options.onUnsupported?.();
+        throw error;
+      }
       return parseBody(response.text, schema, label);
     },
   };
@@ -68,7 +79,10 @@ async function exchange(
   }, options.requestTimeoutMs);
   const onClose = () => controller.abort();
   options.signal.addEventListener("abort", onClose, { once: true });
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token}`,
+    [protocolVersionHeader]: String(protocolVersion),
+  };
   const init: RequestInit = { method, headers, signal: controller.signal };
   if (body !== undefined) {
     headers["content-type"] = "application/json";
@@ -123,6 +137,7 @@ const codeByStatus: Record<number, ErrorCode> = {
   404: "not_found",
   409: "conflict",
   413: "payload_too_large",
+  426: "unsupported_version",
   429: "rate_limited",
   500: "internal",
 };

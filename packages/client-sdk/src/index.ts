@@ -9,6 +9,7 @@ export {
   SyncError,
   type SyncErrorCode,
 } from "./errors.ts";
+export type { Reaction } from "./fold.ts";
 export type { LogContext, Logger } from "./logger.ts";
 export type { ClientOptions } from "./options.ts";
 export type { GetToken } from "./token.ts";
@@ -16,6 +17,9 @@ export type {
   ConnectionStatus,
   ConversationSummary,
   Message,
+  MessageState,
+  PendingOp,
+  Presence,
   WebSocketConstructorLike,
   WebSocketLike,
 } from "./types.ts";

@@ -33,7 +33,38 @@ export async function storeEvents(
     await removeDeliveredOutboxRows(db, userId, conversationId, own);
     await updateConversation(db, userId, conversationId, own);
   }
-  return advanceCursor(db, conversationId);
+  const cursor = await advanceCursor(db, conversationId);
+  await applyMembership(db, conversationId, cursor);
+  return cursor;
+}
+
+/**
+ * Applies `member.added` and `member.removed` events to the member list in
+ * seq order, only as the cursor moves over them, so an event stored beyond
+ * a gap never applies before the events below it. `membersAsOfSeq` marks
+ * the seq the list already reflects.
+ */
+async function applyMembership(
+  db: SynclineDb,
+  conversationId: string,
+  cursor: number,
+): Promise<void> {
+  const conversation = await db.conversations.get(conversationId);
+  const fromSeq = conversation?.membersAsOfSeq ?? 0;
+  if (conversation === undefined || cursor <= fromSeq) return;
+  const events = await db.events
+    .where("[conversationId+seq]")
+    .between([conversationId, fromSeq + 1], [conversationId, cursor], true, true)
+    .filter((event) => event.type === "member.added" || event.type === "member.removed")
+    .toArray();
+  const members = new Set(conversation.members);
+  for (const event of events) {
+    const member = memberBodySchema.safeParse(event.body);
+    if (!member.success) continue;
+    if (event.type === "member.added") members.add(member.data.userId);
+    else members.delete(member.data.userId);
+  }
+  await db.conversations.update(conversationId, { members: [...members], membersAsOfSeq: cursor });
 }
 
 async function removeDeliveredOutboxRows(
@@ -75,7 +106,7 @@ export async function advanceCursor(db: SynclineDb, conversationId: string): Pro
   return cursor;
 }
 
-/** Keeps the conversation row's latest seq, members and read position in step with new events. */
+/** Keeps the conversation row's latest seq and read position in step with new events. */
 async function updateConversation(
   db: SynclineDb,
   userId: string,
@@ -84,18 +115,13 @@ async function updateConversation(
 ): Promise<void> {
   const conversation = await db.conversations.get(conversationId);
   if (conversation === undefined) return;
-  const members = new Set(conversation.members);
   let { latestSeq, readSeq } = conversation;
   for (const event of events) {
     latestSeq = Math.max(latestSeq, event.seq);
     if (event.senderId === userId && event.type === "message")
       readSeq = Math.max(readSeq, event.seq);
-    const member = memberBodySchema.safeParse(event.body);
-    if (!member.success) continue;
-    if (event.type === "member.added") members.add(member.data.userId);
-    if (event.type === "member.removed") members.delete(member.data.userId);
   }
-  await db.conversations.put({ ...conversation, latestSeq, readSeq, members: [...members] });
+  await db.conversations.put({ ...conversation, latestSeq, readSeq });
 }
 
 /**
@@ -113,6 +139,10 @@ export async function resetConversation(
     .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey], true, true)
     .delete();
   await db.cursors.put({ conversationId, cursor: 0, epoch });
+  // Membership events of the new log apply again from seq 1, in order, on top of the list.
+  if ((await db.conversations.get(conversationId)) !== undefined) {
+    await db.conversations.update(conversationId, { membersAsOfSeq: 0 });
+  }
 }
 
 /** Raises the conversation's latest seq to what the server reported, or sets it after a reset. */

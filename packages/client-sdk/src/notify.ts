@@ -30,5 +30,6 @@ export async function applyNotify(
     await noteLatestSeq(db, conversationId, latestSeq, false);
     return stored;
   });
+  options.onCursor?.(conversationId, cursor);
   if (cursor < latestSeq) requestPull([conversationId]);
 }

@@ -29,6 +29,8 @@ export interface PullLoopOptions {
   /** Fetches the conversation list, for a notify about a conversation not yet known. */
   refreshConversations(): Promise<void>;
   onUnauthorized(error: SyncError): void;
+  /** Called after a pull or notify committed, with the conversation's cursor. */
+  onCursor?(conversationId: string, cursor: number): void;
 }
 
 /** Brings the local logs up to date from the cursors, in the background or on request. */
@@ -175,6 +177,7 @@ async function applyEntry(
     throw new SyncError(code, `Pull of conversation ${conversationId} failed: ${message}`);
   }
   const outcome = await applyPage(options, conversationId, after, entry);
+  if (outcome !== "reset") options.onCursor?.(conversationId, outcome);
   if (outcome === "reset") return countReset(resets, conversationId);
   if (!entry.hasMore) return false;
   if (outcome > after) return true;

@@ -23,8 +23,9 @@ export function createStatusStore(onListenerError: (error: unknown) => void): St
   return {
     get: () => current,
     set(status) {
-      // "closed" is final: nothing reopens a closed client.
+      // "closed" is final: nothing reopens a closed client. "unsupported" gives way only to it.
       if (status === current || current === "closed") return;
+      if (current === "unsupported" && status !== "closed") return;
       current = status;
       for (const listener of [...listeners]) call(listener);
     },

@@ -1,3 +1,20 @@
+import type { Reaction } from "./fold.ts";
+
+/**
+ * Where a message stands. "delivered" and "read" apply only to the user's
+ * own confirmed messages: every other member has stored, or read, up to it.
+ */
+export type MessageState = "pending" | "sent" | "delivered" | "read" | "failed";
+
+/** An edit, delete or reaction of the user that is still in the outbox. */
+export interface PendingOp {
+  clientId: string;
+  type: "message.edit" | "message.delete" | "reaction.add" | "reaction.remove";
+  state: "pending" | "failed";
+  /** The server's reason for rejecting the op; present only when `state` is "failed". */
+  error?: { code: string; message: string };
+}
+
 /** A chat message as the app shows it: confirmed by the server, or still in the outbox. */
 export interface Message {
   clientId: string;
@@ -8,9 +25,27 @@ export interface Message {
   seq: number | null;
   /** The server's time once sent; the device's time while pending or failed. */
   createdAt: string;
-  state: "pending" | "sent" | "failed";
+  state: MessageState;
   /** The server's reason for rejecting the message; present only when `state` is "failed". */
   error?: { code: string; message: string };
+  /** The server's time of the edit that set `text`, or the device's time of a pending edit; null if never edited. */
+  editedAt: string | null;
+  /** True once the sender deleted the message; `text` is then "". */
+  deleted: boolean;
+  reactions: Reaction[];
+  /** For the user's own confirmed messages: how many other members have stored it. */
+  deliveredCount?: number;
+  /** For the user's own confirmed messages: how many other members have read it. */
+  readCount?: number;
+  /** The user's edits, delete and reactions on this message still in the outbox, in send order. */
+  pendingOps: PendingOp[];
+}
+
+/** A user's presence as last reported; "unknown" until the server said, or if it cannot say. */
+export interface Presence {
+  userId: string;
+  status: "online" | "offline" | "unknown";
+  lastSeenAt: string | null;
 }
 
 /** One row of the conversation list. */
@@ -29,7 +64,14 @@ export interface ConversationSummary {
 }
 
 /** The state of the live connection, as shown by a connection indicator. */
-export type ConnectionStatus = "connecting" | "online" | "offline" | "unauthorized" | "closed";
+export type ConnectionStatus =
+  | "connecting"
+  | "online"
+  | "offline"
+  | "unauthorized"
+  | "closed"
+  /** The server does not speak this client's protocol version; final until the app is updated. */
+  | "unsupported";
 
 /**
  * The part of a WebSocket the SDK uses; the browser's class and `ws`'s class

@@ -1,31 +1,30 @@
 import type { Event } from "@syncline/protocol";
 import { Dexie } from "dexie";
-import type { ConversationRow, OutboxRow, SynclineDb } from "./db.ts";
+import type { ConversationRow, SynclineDb } from "./db.ts";
+import { buildMessageView, outboxToMessage } from "./message-view.ts";
 import type { ConversationSummary, Message } from "./types.ts";
 
+export { outboxToMessage };
+
 /**
- * Reads the messages of a conversation as the app shows them: confirmed
- * `message` events in seq order, then outbox messages in send order. An
- * outbox row whose event is already stored is left out, so no message is
- * shown twice. Both tables are read in one transaction, so a message that
- * is moving from the outbox to the events is seen in exactly one of them.
+ * Reads the messages of a conversation as the app shows them (see
+ * `buildMessageView`). Events, outbox and conversation row are read in one
+ * transaction, so a message that is moving from the outbox to the events
+ * is seen in exactly one of them.
  */
 export function readMessages(
   db: SynclineDb,
   userId: string,
   conversationId: string,
 ): Promise<Message[]> {
-  return db.transaction("r", [db.events, db.outbox], async () => {
+  return db.transaction("r", [db.events, db.outbox, db.conversations], async () => {
     const events = await conversationEvents(db, conversationId).toArray();
-    const outbox = await db.outbox.where("conversationId").equals(conversationId).toArray();
-    const confirmedIds = new Set(
-      events.filter((event) => event.senderId === userId).map((event) => event.clientId),
-    );
-    const confirmed = events.flatMap((event) => eventToMessage(event) ?? []);
-    const queued = outbox
-      .filter((row) => !confirmedIds.has(row.clientId))
-      .flatMap((row) => outboxToMessage(row) ?? []);
-    return [...confirmed, ...queued];
+    const outbox = await db.outbox
+      .where("conversationId")
+      .equals(conversationId)
+      .sortBy("position");
+    const conversation = await db.conversations.get(conversationId);
+    return buildMessageView({ userId, events, outbox, conversation });
   });
 }
 
@@ -53,16 +52,20 @@ async function summarize(
 ): Promise<SortableSummary> {
   const { id } = conversation;
   const cursorRow = await db.cursors.get(id);
-  const unreadCount = await conversationEvents(db, id, conversation.readSeq)
-    .filter((event) => event.type === "message" && event.senderId !== userId)
-    .count();
+  const unreadCount = await countUnread(db, userId, conversation);
   const lastEvent = await conversationEvents(db, id)
     .reverse()
-    .filter((event) => eventToMessage(event) !== null)
+    .filter((event) => event.type === "message")
     .first();
-  const lastRow = await db.outbox.where("conversationId").equals(id).last();
+  const lastRow = await db.outbox
+    .where("conversationId")
+    .equals(id)
+    .filter((row) => row.type === "message")
+    .last();
   const lastMessage =
-    (lastRow && outboxToMessage(lastRow)) ?? (lastEvent && eventToMessage(lastEvent)) ?? null;
+    (lastRow && outboxToMessage(lastRow)) ??
+    (lastEvent && (await foldLastMessage(db, userId, conversation, lastEvent.seq))) ??
+    null;
   const summary: ConversationSummary = {
     id,
     title: conversation.title,
@@ -87,33 +90,46 @@ function conversationEvents(db: SynclineDb, conversationId: string, afterSeq = 0
     .between([conversationId, afterSeq + 1], [conversationId, Dexie.maxKey], true, true);
 }
 
-/** Returns the message a `message` event shows, or null for other event types. */
-export function eventToMessage(event: Event): Message | null {
-  const text = event.body.text;
-  if (event.type !== "message" || typeof text !== "string") return null;
-  return {
-    clientId: event.clientId,
-    conversationId: event.conversationId,
-    senderId: event.senderId,
-    text,
-    seq: event.seq,
-    createdAt: event.createdAt,
-    state: "sent",
-  };
+/**
+ * Folds the newest message with the events after it, which hold every
+ * edit, delete and reaction that can point at it.
+ */
+async function foldLastMessage(
+  db: SynclineDb,
+  userId: string,
+  conversation: ConversationRow,
+  seq: number,
+): Promise<Message | null> {
+  const events = await conversationEvents(db, conversation.id, seq - 1).toArray();
+  const [message] = buildMessageView({ userId, events, outbox: [], conversation });
+  return message ?? null;
 }
 
-/** Returns the message an outbox row shows, or null for other op types. */
-export function outboxToMessage(row: OutboxRow): Message | null {
-  if (row.type !== "message") return null;
-  const message: Message = {
-    clientId: row.clientId,
-    conversationId: row.conversationId,
-    senderId: row.senderId,
-    text: row.body.text,
-    seq: null,
-    createdAt: row.createdAt,
-    state: row.state,
-  };
-  if (row.error !== undefined) message.error = row.error;
-  return message;
+/**
+ * Counts messages from other members after the read position. The
+ * server's count from the last list refresh covers seqs up to
+ * `unreadAsOfSeq`; messages after it are counted from the stored events,
+ * and so are the earlier ones once the user read past the server's
+ * position, since the server's count is then stale.
+ */
+async function countUnread(
+  db: SynclineDb,
+  userId: string,
+  conversation: ConversationRow,
+): Promise<number> {
+  const { id, readSeq } = conversation;
+  const asOfSeq = conversation.unreadAsOfSeq ?? 0;
+  const fromOthers = (event: Event) => event.type === "message" && event.senderId !== userId;
+  let base = 0;
+  if (readSeq < asOfSeq && readSeq <= (conversation.serverReadSeq ?? 0)) {
+    base = conversation.unreadCount ?? 0;
+  } else if (readSeq < asOfSeq) {
+    base = await conversationEvents(db, id, readSeq)
+      .filter((event) => event.seq <= asOfSeq && fromOthers(event))
+      .count();
+  }
+  const after = await conversationEvents(db, id, Math.max(readSeq, asOfSeq))
+    .filter(fromOthers)
+    .count();
+  return base + after;
 }

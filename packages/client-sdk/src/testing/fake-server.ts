@@ -1,4 +1,11 @@
-import type { Conversation, ErrorCode, Event, PushResult } from "@syncline/protocol";
+import type {
+  Conversation,
+  ErrorCode,
+  Event,
+  MemberState,
+  PresenceResponse,
+  PushResult,
+} from "@syncline/protocol";
 import { httpStatusByCode, limits } from "@syncline/protocol";
 
 /** A request the fake server received, for assertions on what the client sent. */
@@ -21,6 +28,8 @@ interface FakeConversation {
   epoch: string;
   members: string[];
   events: Event[];
+  /** Each member's watermarks; a member without an entry is at 0. */
+  memberStates: Map<string, MemberState>;
 }
 
 /**
@@ -42,6 +51,10 @@ export class FakeServer {
   private readonly holds: Array<{ path: string; release: Promise<void> }> = [];
   /** The server's own page cap, which may be below what the client asks for. */
   pageCap: number = limits.maxPullLimit;
+  /** The answer of `GET /v1/presence`; null makes the route answer 404, as an older server does. */
+  presence: PresenceResponse["presence"] | null = [];
+  /** The user the fake server treats as the caller, for read positions and unread counts. */
+  callerId = "me";
   private nowMs = Date.parse("2030-01-01T00:00:00.000Z");
 
   /** The fetch the client under test uses. */
@@ -88,7 +101,7 @@ export class FakeServer {
   }
 
   addConversation(id: string, members: string[], epoch = "epoch-1"): FakeConversation {
-    const conversation = { id, epoch, members, events: [] };
+    const conversation = { id, epoch, members, events: [], memberStates: new Map() };
     this.conversations.set(id, conversation);
     return conversation;
   }
@@ -124,10 +137,28 @@ export class FakeServer {
     if (method === "POST" && path === "/v1/push") return { status: 200, body: this.push(body.ops) };
     if (method === "POST" && path === "/v1/pull") return { status: 200, body: this.pull(body) };
     if (method === "GET" && path === "/v1/conversations") {
-      return {
-        status: 200,
-        body: { conversations: [...this.conversations.values()].map(toConversation) },
-      };
+      const conversations = [...this.conversations.values()].map((conversation) =>
+        toConversation(conversation, this.callerId),
+      );
+      return { status: 200, body: { conversations } };
+    }
+    const read = /^\/v1\/conversations\/([^/]+)\/read$/.exec(path);
+    if (method === "POST" && read !== null) {
+      const state = this.memberState(decodeURIComponent(read[1] ?? ""), this.callerId);
+      state.readSeq = Math.max(state.readSeq, body.seq);
+      return { status: 200, body: { readSeq: state.readSeq } };
+    }
+    const member = /^\/v1\/conversations\/([^/]+)\/members\/([^/]+)$/.exec(path);
+    if (method === "DELETE" && member !== null) {
+      const conversation = this.mustGet(decodeURIComponent(member[1] ?? ""));
+      const userId = decodeURIComponent(member[2] ?? "");
+      conversation.members = conversation.members.filter((id) => id !== userId);
+      const event = this.append(conversation.id, this.callerId, "");
+      Object.assign(event, { type: "member.removed", body: { userId } });
+      return { status: 200, body: { seq: event.seq } };
+    }
+    if (method === "GET" && path === "/v1/presence" && this.presence !== null) {
+      return { status: 200, body: { presence: this.presence } };
     }
     return { status: 404, body: { error: { code: "not_found", message: `No route ${path}.` } } };
   }
@@ -175,6 +206,14 @@ export class FakeServer {
     return { conversations };
   }
 
+  /** Returns a member's watermarks, for tests to move them or read what the client sent. */
+  memberState(conversationId: string, userId: string): MemberState {
+    const conversation = this.mustGet(conversationId);
+    const state = conversation.memberStates.get(userId) ?? { userId, readSeq: 0, deliveredSeq: 0 };
+    conversation.memberStates.set(userId, state);
+    return state;
+  }
+
   private mustGet(id: string): FakeConversation {
     return this.conversations.get(id) ?? this.addConversation(id, ["me"]);
   }
@@ -185,7 +224,11 @@ export class FakeServer {
   }
 }
 
-function toConversation(conversation: FakeConversation): Conversation {
+function toConversation(conversation: FakeConversation, callerId: string): Conversation {
+  const readSeq = conversation.memberStates.get(callerId)?.readSeq ?? 0;
+  const unreadCount = conversation.events.filter(
+    (event) => event.seq > readSeq && event.type === "message" && event.senderId !== callerId,
+  ).length;
   return {
     id: conversation.id,
     title: null,
@@ -193,8 +236,9 @@ function toConversation(conversation: FakeConversation): Conversation {
     latestSeq: conversation.events.length,
     members: conversation.members,
     epoch: conversation.epoch,
-    readSeq: 0,
-    unreadCount: 0,
+    readSeq,
+    unreadCount,
+    memberStates: [...conversation.memberStates.values()].map((state) => ({ ...state })),
   };
 }
 

@@ -1,0 +1,158 @@
+import {
+  conversationIdSchema,
+  cursorSchema,
+  presenceResponseSchema,
+  type ServerFrame,
+} from "@syncline/protocol";
+import type { Connection } from "./connection.ts";
+import type { SynclineDb } from "./db.ts";
+import { createDeliveryReporter } from "./delivery-reporter.ts";
+import { SyncError, toSyncError } from "./errors.ts";
+import type { HttpTransport } from "./http.ts";
+import type { Logger } from "./logger.ts";
+import { createPresenceStore } from "./presence.ts";
+import type { ReadSender } from "./read-sender.ts";
+import { applyWatermark, markReadLocally } from "./receipts.ts";
+import type { ConnectionStatus, Presence } from "./types.ts";
+import { createTypingStore } from "./typing.ts";
+
+/** The minimum time between two typing frames for one conversation. */
+export const typingThrottleMs = 2_000;
+
+/** Dependencies of the receipts, typing and presence part of the client. */
+export interface ChatOptions {
+  db: SynclineDb;
+  http: HttpTransport;
+  userId: string;
+  logger: Logger;
+  connection: () => Connection;
+  readSender: ReadSender;
+}
+
+/** Receipts, typing and presence: the live state that rides on the socket. */
+export interface Chat {
+  markRead(conversationId: string, seq: number): Promise<void>;
+  setTyping(conversationId: string): void;
+  subscribeTyping(conversationId: string, listener: (userIds: string[]) => void): () => void;
+  subscribePresence(
+    userIds: readonly string[],
+    listener: (presence: Presence[]) => void,
+  ): () => void;
+  /** Applies `read`, `delivered`, `typing`, `presence` and the messages of `notify` frames. */
+  applyFrame(frame: ServerFrame): Promise<void>;
+  /** Notes a conversation's cursor after a pull or notify, for its `delivered` report. */
+  noteCursor(conversationId: string, cursor: number): void;
+  onReady(): void;
+  onStatus(status: ConnectionStatus): void;
+  close(): void;
+}
+
+export function createChat(options: ChatOptions): Chat {
+  const { db, userId, logger } = options;
+  const lastTypingAtMs = new Map<string, number>();
+  const delivery = createDeliveryReporter({
+    send: (conversationId, seq) =>
+      options.connection().send({ type: "delivered", conversationId, seq }),
+  });
+  const onListenerError = (error: unknown) => logger.error("A chat listener threw.", { error });
+  const typing = createTypingStore(onListenerError);
+  const presence = createPresenceStore({
+    fetchPresence: (userIds) => fetchPresence(options.http, userIds),
+    onFetchError: (error) =>
+      logger.warn("Presence fetch failed.", { code: toSyncError(error).code }),
+    onListenerError,
+  });
+
+  async function applyFrame(frame: ServerFrame): Promise<void> {
+    switch (frame.type) {
+      case "notify":
+        // TODO: also clear typing for messages that arrive by pull, because only inline events
+        // reach this point. Those indicators expire on their own after `expiresInMs`.
+        for (const event of frame.events ?? []) {
+          if (event.type === "message") typing.stop(frame.conversationId, event.senderId);
+        }
+        return;
+      case "read":
+      case "delivered": {
+        const kind = frame.type === "read" ? "readSeq" : "deliveredSeq";
+        await applyWatermark(db, frame.conversationId, frame.userId, kind, frame.seq);
+        return;
+      }
+      case "typing":
+        if (frame.userId !== userId) {
+          typing.start(frame.conversationId, frame.userId, frame.expiresInMs);
+        }
+        return;
+      case "presence":
+        presence.apply(frame);
+        if (frame.status === "offline") typing.stopEverywhere(frame.userId);
+        return;
+      default:
+        return;
+    }
+  }
+
+  return {
+    async markRead(conversationId, seq) {
+      checkInput(
+        conversationIdSchema.safeParse(conversationId).success,
+        "conversationId",
+        conversationId,
+      );
+      checkInput(cursorSchema.safeParse(seq).success, "seq", seq);
+      if (await markReadLocally(db, conversationId, seq)) options.readSender.kick();
+    },
+    setTyping(conversationId) {
+      checkInput(
+        conversationIdSchema.safeParse(conversationId).success,
+        "conversationId",
+        conversationId,
+      );
+      const nowMs = Date.now();
+      const lastMs = lastTypingAtMs.get(conversationId);
+      if (lastMs !== undefined && nowMs - lastMs < typingThrottleMs) return;
+      if (options.connection().send({ type: "typing", conversationId })) {
+        lastTypingAtMs.set(conversationId, nowMs);
+      }
+    },
+    subscribeTyping: (conversationId, listener) => typing.subscribe(conversationId, listener),
+    subscribePresence: (userIds, listener) => presence.subscribe(userIds, listener),
+    applyFrame,
+    noteCursor: (conversationId, cursor) => delivery.note(conversationId, cursor),
+    onReady() {
+      delivery.flush();
+      presence.refresh();
+      options.readSender.kick();
+    },
+    onStatus(status) {
+      // Typing state is never replayed, because whatever was shown before a disconnect is stale.
+      if (status !== "online") typing.clear();
+    },
+    close() {
+      delivery.close();
+      typing.close();
+      presence.close();
+    },
+  };
+}
+
+/** Calls `GET /v1/presence`; returns null from an older server without the route. */
+async function fetchPresence(http: HttpTransport, userIds: readonly string[]) {
+  const query = encodeURIComponent(userIds.join(","));
+  try {
+    return await http.request(
+      "GET",
+      `/v1/presence?userIds=${query}`,
+      undefined,
+      presenceResponseSchema,
+    );
+  } catch (error) {
+    if (toSyncError(error).status === 404) return null;
+    throw error;
+  }
+}
+
+function checkInput(valid: boolean, field: string, value: unknown): void {
+  if (valid) return;
+  throw new SyncError("invalid_request", `Invalid ${field} ${JSON.stringify(value)}.`, { field });
+}
