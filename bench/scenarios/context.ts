@@ -1,0 +1,36 @@
+import type { ResultRow } from "../support/report.ts";
+import type { StoreKind } from "../support/target.ts";
+
+/** What every scenario gets: the store, the run's size, and where its rows go. */
+export interface ScenarioContext {
+  store: StoreKind;
+  /** The Postgres server URL, set when `store` is postgres. */
+  postgresUrl: string | undefined;
+  quick: boolean;
+  rows: ResultRow[];
+  /** Figures a later scenario builds on, such as the push rate that sets the latency load. */
+  shared: Map<string, number>;
+  log(message: string): void;
+}
+
+/** A named scenario of the suite. */
+export interface Scenario {
+  name: string;
+  run(context: ScenarioContext): Promise<void>;
+}
+
+/** Runs `work` over `items` with at most `concurrency` at a time. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
