@@ -2,13 +2,14 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseOptions } from "./options.ts";
 import type { Scenario, ScenarioContext } from "./scenarios/context.ts";
+import { fanout } from "./scenarios/fanout.ts";
 import { latency } from "./scenarios/latency.ts";
 import { pushThroughput } from "./scenarios/push-throughput.ts";
 import { benchServerUrl, readPostgresVersion } from "./support/database.ts";
 import { formatTable, type ResultRow } from "./support/report.ts";
 
 /** The scenarios in the order they run; a later one may use an earlier one's figures. */
-const scenarios: Scenario[] = [pushThroughput, latency];
+const scenarios: Scenario[] = [pushThroughput, latency, fanout];
 
 /**
  * `npm run bench`: starts its own servers and clients on loopback, runs
