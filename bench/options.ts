@@ -1,6 +1,10 @@
+/** How large each scenario runs. */
+export type RunSize = "tiny" | "quick" | "full";
+
 /** The command line of `npm run bench`. */
 export interface BenchOptions {
-  quick: boolean;
+  /** tiny for the smoke test, quick for a short run, full for the record. */
+  size: RunSize;
   only: string | undefined;
   stores: ("pglite" | "postgres")[];
   /** Where results.json goes. */
@@ -8,12 +12,12 @@ export interface BenchOptions {
 }
 
 const usage =
-  "Usage: npm run bench -- [--quick] [--only <scenario>] [--store pglite|postgres|both] [--out <file>]";
+  "Usage: npm run bench -- [--quick | --tiny] [--only <scenario>] [--store pglite|postgres|both] [--out <file>]";
 
 /** Parses the arguments; throws with the usage line on a bad one. */
 export function parseOptions(args: readonly string[], scenarioNames: readonly string[]) {
   const options: BenchOptions = {
-    quick: false,
+    size: "full",
     only: undefined,
     stores: ["pglite", "postgres"],
     outputPath: "bench/results.json",
@@ -25,7 +29,8 @@ export function parseOptions(args: readonly string[], scenarioNames: readonly st
       if (next === undefined) throw new Error(`${arg} needs a value. ${usage}`);
       return next;
     };
-    if (arg === "--quick") options.quick = true;
+    if (arg === "--quick") options.size = "quick";
+    else if (arg === "--tiny") options.size = "tiny";
     else if (arg === "--only") options.only = checkScenario(value(), scenarioNames);
     else if (arg === "--store") options.stores = parseStores(value());
     else if (arg === "--out") options.outputPath = value();

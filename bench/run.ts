@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseOptions } from "./options.ts";
 import type { Scenario, ScenarioContext } from "./scenarios/context.ts";
+import { catchUp } from "./scenarios/catch-up.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { latency } from "./scenarios/latency.ts";
 import { pushThroughput } from "./scenarios/push-throughput.ts";
@@ -9,7 +10,7 @@ import { benchServerUrl, readPostgresVersion } from "./support/database.ts";
 import { formatTable, type ResultRow } from "./support/report.ts";
 
 /** The scenarios in the order they run; a later one may use an earlier one's figures. */
-const scenarios: Scenario[] = [pushThroughput, latency, fanout];
+const scenarios: Scenario[] = [pushThroughput, latency, fanout, catchUp];
 
 /**
  * `npm run bench`: starts its own servers and clients on loopback, runs
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
       const context: ScenarioContext = {
         store,
         postgresUrl,
-        quick: options.quick,
+        size: options.size,
         rows,
         shared,
         log: (message) => log(`[${scenario.name}/${store}] ${message}`),

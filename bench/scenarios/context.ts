@@ -1,3 +1,4 @@
+import type { RunSize } from "../options.ts";
 import type { ResultRow } from "../support/report.ts";
 import type { StoreKind } from "../support/target.ts";
 
@@ -6,7 +7,7 @@ export interface ScenarioContext {
   store: StoreKind;
   /** The Postgres server URL, set when `store` is postgres. */
   postgresUrl: string | undefined;
-  quick: boolean;
+  size: RunSize;
   rows: ResultRow[];
   /** Figures a later scenario builds on, such as the push rate that sets the latency load. */
   shared: Map<string, number>;
@@ -33,4 +34,9 @@ export async function forEachLimited<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** Picks the value for the run's size. */
+export function sized<T>(context: ScenarioContext, values: Record<RunSize, T>): T {
+  return values[context.size];
 }

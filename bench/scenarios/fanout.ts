@@ -9,7 +9,7 @@ import {
 } from "../support/sockets.ts";
 import { monotonicMs, summarise } from "../support/stats.ts";
 import { type ServerTarget, startServerTarget } from "../support/target.ts";
-import { forEachLimited, type Scenario, type ScenarioContext } from "./context.ts";
+import { forEachLimited, type Scenario, type ScenarioContext, sized } from "./context.ts";
 
 const createMembersMax = 1000;
 
@@ -21,14 +21,14 @@ const createMembersMax = 1000;
 export const fanout: Scenario = {
   name: "fanout",
   async run(context) {
-    for (const memberCount of context.quick ? [1_000] : [1_000, 10_000]) {
+    for (const memberCount of sized(context, { tiny: [20], quick: [1_000], full: [1_000, 10_000] })) {
       await runSize(context, memberCount);
     }
   },
 };
 
 async function runSize(context: ScenarioContext, memberCount: number): Promise<void> {
-  const rounds = context.quick ? 10 : 30;
+  const rounds = sized(context, { tiny: 3, quick: 10, full: 30 });
   const userIds = Array.from({ length: memberCount }, (_, i) => `m${i}`);
   const server = await startServerTarget(context.store, context.postgresUrl);
   const sockets = await startSocketChild();

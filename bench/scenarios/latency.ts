@@ -6,7 +6,7 @@ import { costRow } from "../support/report.ts";
 import { openReadySocket } from "../support/socket.ts";
 import { monotonicMs, summarise } from "../support/stats.ts";
 import { openRawTarget, type ServerTarget, startServerTarget } from "../support/target.ts";
-import { forEachLimited, type Scenario, type ScenarioContext } from "./context.ts";
+import { forEachLimited, type Scenario, type ScenarioContext, sized } from "./context.ts";
 import { maxPushRateKey } from "./push-throughput.ts";
 
 const conversationCount = 100;
@@ -21,7 +21,7 @@ const maxInFlight = 512;
 export const latency: Scenario = {
   name: "latency",
   async run(context) {
-    const durationMs = context.quick ? 2_000 : 8_000;
+    const durationMs = sized(context, { tiny: 300, quick: 2_000, full: 8_000 });
     const conversationIds = Array.from({ length: conversationCount }, (_, i) => `l${i}`);
     const server = await startServerTarget(context.store, context.postgresUrl);
     const raw = await openRawTarget(context.store, context.postgresUrl);

@@ -4,7 +4,7 @@ import { seedRawConversations } from "../support/raw-db.ts";
 import { createRawGroupCommitter, rawPush, replayServerPush } from "../support/raw-push.ts";
 import { rateRow } from "../support/report.ts";
 import { openRawTarget, type ServerTarget, startServerTarget } from "../support/target.ts";
-import { forEachLimited, type Scenario, type ScenarioContext } from "./context.ts";
+import { forEachLimited, type Scenario, type ScenarioContext, sized } from "./context.ts";
 
 const pusherCount = 32;
 const batchSize = 50;
@@ -21,8 +21,8 @@ export const maxPushRateKey = "push.maxOpsPerSec";
 export const pushThroughput: Scenario = {
   name: "push",
   async run(context) {
-    const durationMs = context.quick ? 1_000 : 5_000;
-    const conversationCount = context.quick ? 100 : 1_000;
+    const durationMs = sized(context, { tiny: 200, quick: 1_000, full: 5_000 });
+    const conversationCount = sized(context, { tiny: 10, quick: 100, full: 1_000 });
     const pushers = Array.from({ length: pusherCount }, (_, i) => `pusher${i}`);
     const conversationIds = Array.from({ length: conversationCount }, (_, i) => `c${i}`);
     const pick = () => conversationIds[Math.floor(Math.random() * conversationCount)] as string;
@@ -87,7 +87,7 @@ async function measureServer(
     rates.set(key, result);
   };
 
-  for (const workers of context.quick ? [1, 8, 32] : [1, 4, 8, 16, 32]) {
+  for (const workers of sized(context, { tiny: [1, 32], quick: [1, 8, 32], full: [1, 4, 8, 16, 32] })) {
     await run(`hot-${workers}`, workers, () => ["hot"]);
   }
   await run("spread", pusherCount, () => [pick()]);
