@@ -4,13 +4,22 @@ import { parseOptions } from "./options.ts";
 import type { Scenario, ScenarioContext } from "./scenarios/context.ts";
 import { catchUp } from "./scenarios/catch-up.ts";
 import { fanout } from "./scenarios/fanout.ts";
+import { idleSockets } from "./scenarios/idle-sockets.ts";
 import { latency } from "./scenarios/latency.ts";
 import { pushThroughput } from "./scenarios/push-throughput.ts";
+import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
 import { benchServerUrl, readPostgresVersion } from "./support/database.ts";
 import { formatTable, type ResultRow } from "./support/report.ts";
 
 /** The scenarios in the order they run; a later one may use an earlier one's figures. */
-const scenarios: Scenario[] = [pushThroughput, latency, fanout, catchUp];
+const scenarios: Scenario[] = [
+  pushThroughput,
+  latency,
+  fanout,
+  catchUp,
+  idleSockets,
+  reconnectStorm,
+];
 
 /**
  * `npm run bench`: starts its own servers and clients on loopback, runs
