@@ -1,13 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseOptions } from "./options.ts";
-import type { Scenario, ScenarioContext } from "./scenarios/context.ts";
 import { catchUp } from "./scenarios/catch-up.ts";
+import type { Scenario, ScenarioContext } from "./scenarios/context.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { idleSockets } from "./scenarios/idle-sockets.ts";
 import { latency } from "./scenarios/latency.ts";
 import { pushThroughput } from "./scenarios/push-throughput.ts";
 import { reconnectStorm } from "./scenarios/reconnect-storm.ts";
+import { sdkOutbox } from "./scenarios/sdk-outbox.ts";
 import { benchServerUrl, readPostgresVersion } from "./support/database.ts";
 import { formatTable, type ResultRow } from "./support/report.ts";
 
@@ -19,6 +20,7 @@ const scenarios: Scenario[] = [
   catchUp,
   idleSockets,
   reconnectStorm,
+  sdkOutbox,
 ];
 
 /**

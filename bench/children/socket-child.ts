@@ -24,7 +24,9 @@ let url = "";
 let members: Member[] = [];
 
 /** The notify that {@link awaitNotify} waits for, and how many sockets have it. */
-let target: { conversationId: string; latestSeq: number; reached: number; done: () => void } | undefined;
+let target:
+  | { conversationId: string; latestSeq: number; reached: number; done: () => void }
+  | undefined;
 
 function onFrame(member: Member, frame: ServerFrameLite): void {
   if (frame.type !== "notify" || frame.conversationId === undefined) return;

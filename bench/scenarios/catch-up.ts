@@ -5,7 +5,7 @@ import { eventColumns, rawPush } from "../support/raw-push.ts";
 import { rateRow } from "../support/report.ts";
 import { monotonicMs } from "../support/stats.ts";
 import { openRawTarget, type ServerTarget, startServerTarget } from "../support/target.ts";
-import { forEachLimited, type Scenario, type ScenarioContext, sized } from "./context.ts";
+import { forEachLimited, type Scenario, sized } from "./context.ts";
 
 const conversationCount = 100;
 const pageLimit = 1000;
@@ -77,7 +77,10 @@ async function seedServer(
   const batches = Array.from({ length: eventCount / seedBatch }, (_, i) => i);
   await forEachLimited(batches, 8, async (batch) => {
     const id = conversationIds[batch % conversationCount] as string;
-    await server.driver.push(writer, Array.from({ length: seedBatch }, () => messageOp(id)));
+    await server.driver.push(
+      writer,
+      Array.from({ length: seedBatch }, () => messageOp(id)),
+    );
   });
 }
 
@@ -85,7 +88,11 @@ async function seedRaw(db: RawDb, conversationIds: readonly string[], eventCount
   const batches = Array.from({ length: eventCount / seedBatch }, (_, i) => i);
   await forEachLimited(batches, 8, async (batch) => {
     const id = conversationIds[batch % conversationCount] as string;
-    await rawPush(db, "writer", Array.from({ length: seedBatch }, () => messageOp(id)));
+    await rawPush(
+      db,
+      "writer",
+      Array.from({ length: seedBatch }, () => messageOp(id)),
+    );
   });
 }
 

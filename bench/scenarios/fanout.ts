@@ -21,7 +21,11 @@ const createMembersMax = 1000;
 export const fanout: Scenario = {
   name: "fanout",
   async run(context) {
-    for (const memberCount of sized(context, { tiny: [20], quick: [1_000], full: [1_000, 10_000] })) {
+    for (const memberCount of sized(context, {
+      tiny: [20],
+      quick: [1_000],
+      full: [1_000, 10_000],
+    })) {
       await runSize(context, memberCount);
     }
   },

@@ -44,7 +44,9 @@ export const latency: Scenario = {
           durationMs,
           maxInFlight,
           request: (index) =>
-            rawPush(raw.db, "sender", [messageOp(conversationIds[index % conversationCount] as string)]),
+            rawPush(raw.db, "sender", [
+              messageOp(conversationIds[index % conversationCount] as string),
+            ]),
         });
         addRows(context, { load, ratePerSec, ...measured, rawLatenciesMs: rawRun.latenciesMs });
       }

@@ -80,14 +80,23 @@ async function measureServer(
       maxRequests,
       request: async (worker) => {
         const token = tokens[worker] as string;
-        return (await server.driver.push(token, ops(worker).map((id) => messageOp(id)))).length;
+        return (
+          await server.driver.push(
+            token,
+            ops(worker).map((id) => messageOp(id)),
+          )
+        ).length;
       },
     });
     context.log(`server ${key}: ${Math.round(result.opsPerSec)} ops/s`);
     rates.set(key, result);
   };
 
-  for (const workers of sized(context, { tiny: [1, 32], quick: [1, 8, 32], full: [1, 4, 8, 16, 32] })) {
+  for (const workers of sized(context, {
+    tiny: [1, 32],
+    quick: [1, 8, 32],
+    full: [1, 4, 8, 16, 32],
+  })) {
     await run(`hot-${workers}`, workers, () => ["hot"]);
   }
   await run("spread", pusherCount, () => [pick()]);

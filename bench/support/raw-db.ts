@@ -3,9 +3,7 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 
-const migrationsFolder = fileURLToPath(
-  new URL("../../packages/server/drizzle/", import.meta.url),
-);
+const migrationsFolder = fileURLToPath(new URL("../../packages/server/drizzle/", import.meta.url));
 
 /** Connections of the raw Postgres pool: the server's own pool size, for a fair ceiling. */
 export const rawPoolSize = 10;

@@ -48,7 +48,10 @@ export function createRawGroupCommitter(db: RawDb, senderId: string) {
       queued = queued.slice(batch.length);
       const byConversation = new Map<string, MessageOp[]>();
       for (const { op } of batch) {
-        byConversation.set(op.conversationId, [...(byConversation.get(op.conversationId) ?? []), op]);
+        byConversation.set(op.conversationId, [
+          ...(byConversation.get(op.conversationId) ?? []),
+          op,
+        ]);
       }
       try {
         await db.transaction(async (query) => {

@@ -1,5 +1,5 @@
-import { type BenchChild, spawnChild } from "./child.ts";
 import type { ProbeReading } from "../children/process-probe.ts";
+import { type BenchChild, spawnChild } from "./child.ts";
 
 /** Opens the socket-holding child process. */
 export function startSocketChild(): Promise<BenchChild> {

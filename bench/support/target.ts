@@ -1,7 +1,7 @@
-import { type BenchChild, spawnChild } from "./child.ts";
-import { createBenchDatabase, type BenchDatabase } from "./database.ts";
-import { benchAuthSecret, createHttpDriver, type HttpDriver } from "./api.ts";
 import type { ProbeReading } from "../children/process-probe.ts";
+import { benchAuthSecret, createHttpDriver, type HttpDriver } from "./api.ts";
+import { type BenchChild, spawnChild } from "./child.ts";
+import { type BenchDatabase, createBenchDatabase } from "./database.ts";
 import { openRawPglite, openRawPostgres, type RawDb } from "./raw-db.ts";
 
 /** The store a target runs on. */
