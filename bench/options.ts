@@ -1,4 +1,4 @@
-/** How large each scenario runs. */
+/** The size of every scenario in a run. */
 export type RunSize = "tiny" | "quick" | "full";
 
 /** The command line of `npm run bench`. */
@@ -7,7 +7,7 @@ export interface BenchOptions {
   size: RunSize;
   only: string | undefined;
   stores: ("pglite" | "postgres")[];
-  /** Where results.json goes. */
+  /** The path of results.json. */
   outputPath: string;
 }
 

@@ -3,8 +3,8 @@ import { serveParent } from "./ipc.ts";
 import { createProcessProbe } from "./process-probe.ts";
 
 /**
- * The ceiling of the socket scenarios: a bare `ws` server that answers any
- * auth frame with `ready` and broadcasts a given frame to every socket.
+ * The ceiling of the socket scenarios: a bare `ws` server that replies `ready`
+ * to any auth frame and broadcasts a given frame to every socket.
  */
 const server = new WebSocketServer({ host: "127.0.0.1", port: 0, path: "/v1/ws" });
 await new Promise<void>((resolve) => server.once("listening", () => resolve()));

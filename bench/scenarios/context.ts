@@ -2,7 +2,7 @@ import type { RunSize } from "../options.ts";
 import type { ResultRow } from "../support/report.ts";
 import type { StoreKind } from "../support/target.ts";
 
-/** What every scenario gets: the store, the run's size, and where its rows go. */
+/** The inputs of a scenario: the store, the run's size, and the list its rows go to. */
 export interface ScenarioContext {
   store: StoreKind;
   /** The Postgres server URL, set when `store` is postgres. */

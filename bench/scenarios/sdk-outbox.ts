@@ -93,7 +93,7 @@ function ackResult(row: OutboxRow, seq: number) {
   return { clientId: row.clientId, status: "ok" as const, seq, createdAt, duplicate: false };
 }
 
-/** The ceiling: one transaction that deletes the rows and stores their events in bulk. */
+/** Deletes the rows and stores their events in bulk in one transaction: the ceiling. */
 async function bareAck(db: SynclineDb, acked: { row: OutboxRow; result: AckResult }[]) {
   await db.transaction("rw", syncTables(db), async () => {
     await db.outbox.bulkDelete(acked.map(({ row }) => row.position as number));

@@ -30,7 +30,7 @@ export interface PushResultLite {
 }
 
 /**
- * A keep-alive HTTP client for one base URL, on node:http rather than fetch
+ * Creates a keep-alive HTTP client for one base URL, on node:http rather than fetch
  * so that the driver's own CPU stays small beside the server's.
  */
 export function createHttpDriver(baseUrl: string, maxSockets = 64) {

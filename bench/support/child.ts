@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Open files each child asks for; the hard limit caps it. */
+/** The open-file limit requested for each child, capped by the hard limit. */
 const wantedOpenFiles = 65_536;
 
 /** A Node child run with tsx and an IPC channel, spoken to by request and reply. */

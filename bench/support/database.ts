@@ -6,7 +6,7 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** The Postgres server of the benchmark: BENCH_DATABASE_URL, else TEST_DATABASE_URL. */
+/** Returns the Postgres server URL: BENCH_DATABASE_URL, else TEST_DATABASE_URL. */
 export function benchServerUrl(): string | undefined {
   return process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
 }

@@ -22,7 +22,7 @@ export interface ClosedLoopOptions {
 
 /**
  * Runs `workers` loops that each send the next request when the last one
- * is answered, until `durationMs` has passed or `maxRequests` were sent.
+ * has its reply, until `durationMs` has passed or `maxRequests` were sent.
  */
 export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadResult> {
   const started = monotonicMs();
