@@ -34,11 +34,11 @@ export const catchUp: Scenario = {
     try {
       const writer = await signToken("writer");
       await seedServer(server, writer, conversationIds, eventCount);
+      const serverRun = await pullFromServer(server, await signToken("reader"), conversationIds);
       await seedRawConversations(raw.db, conversationIds, ["writer", "reader"]);
       await seedRaw(raw.db, conversationIds, eventCount);
       context.log(`seeded ${eventCount} events on both`);
 
-      const serverRun = await pullFromServer(server, await signToken("reader"), conversationIds);
       const rawRun = await pullRaw(raw.db, conversationIds, minimalPage);
       const replayRun = await pullRaw(raw.db, conversationIds, serverPage);
       const base = { scenario: "4 catch-up", store: context.store, unit: "events/s" };

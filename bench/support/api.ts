@@ -37,9 +37,24 @@ export function createHttpDriver(baseUrl: string, maxSockets = 64) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const { hostname, port } = new URL(baseUrl);
 
-  function call(method: string, path: string, token: string, body?: unknown): Promise<unknown> {
+  /**
+   * Sends one request, again once when a kept-alive connection was reset
+   * before any reply: the server closes idle connections after 5 s and can
+   * race a request that reuses one. A repeated push is safe because ops are
+   * deduplicated by clientId.
+   */
+  async function call(method: string, path: string, token: string, body?: unknown) {
+    try {
+      return await callOnce(method, path, token, body);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ECONNRESET") throw error;
+      return callOnce(method, path, token, body);
+    }
+  }
+
+  function callOnce(method: string, path: string, token: string, body?: unknown) {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const request = http.request(
         { agent, hostname, port, method, path, headers: requestHeaders(token, payload) },
         (response) => {
