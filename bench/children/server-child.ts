@@ -1,0 +1,35 @@
+import { loadConfig, startServer } from "@syncline/server";
+import { serveParent } from "./ipc.ts";
+import { createProcessProbe } from "./process-probe.ts";
+
+/**
+ * The server under test, in its own process so that its CPU, memory and
+ * event-loop delay are its own. DATABASE_URL selects Postgres, else PGlite
+ * in memory; AUTH_SECRET must be set so the bench can sign tokens.
+ */
+const config = {
+  ...loadConfig({
+    AUTH_SECRET: process.env.AUTH_SECRET,
+    DATABASE_URL: process.env.DATABASE_URL,
+    LOG_LEVEL: "silent",
+  }),
+  port: 0,
+  dataDir: "memory://",
+};
+const server = await startServer({ config });
+const probe = createProcessProbe();
+
+serveParent(
+  {
+    reset: () => {
+      probe.reset();
+      return {};
+    },
+    read: () => probe.read(),
+  },
+  async () => {
+    probe.stop();
+    await server.close();
+  },
+);
+process.send?.({ url: server.url });
