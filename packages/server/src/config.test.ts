@@ -24,6 +24,8 @@ describe("loadConfig", () => {
       logLevel: "info",
       production: false,
       demoDir: undefined,
+      pushBatchMaxOps: 1000,
+      listenHeartbeatMs: 5000,
     });
   });
 
@@ -37,6 +39,8 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       NODE_ENV: "production",
       DEMO_DIR: "/srv/demo",
+      PUSH_BATCH_MAX_OPS: "50",
+      LISTEN_HEARTBEAT_MS: "250",
     });
 
     expect(config).toEqual({
@@ -48,7 +52,16 @@ describe("loadConfig", () => {
       logLevel: "debug",
       production: true,
       demoDir: "/srv/demo",
+      pushBatchMaxOps: 50,
+      listenHeartbeatMs: 250,
     });
+  });
+
+  test("batch and heartbeat settings are bounded", () => {
+    expect(problemsOf({ PUSH_BATCH_MAX_OPS: "0", LISTEN_HEARTBEAT_MS: "fast" })).toEqual([
+      'PUSH_BATCH_MAX_OPS must be an integer from 1 to 100000, got "0".',
+      'LISTEN_HEARTBEAT_MS must be an integer from 100 to 600000, got "fast".',
+    ]);
   });
 
   test("empty values count as unset", () => {

@@ -64,6 +64,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     devMode,
     demoDir: config.demoDir,
+    pushBatchMaxOps: config.pushBatchMaxOps,
     testHooks,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -1,5 +1,11 @@
 import type { Store } from "../store/store.ts";
-import { type BatchOutcome, type Commit, type DecidedOp, type PushJob, writeBatch } from "./push-batch.ts";
+import {
+  type BatchOutcome,
+  type Commit,
+  type DecidedOp,
+  type PushJob,
+  writeBatch,
+} from "./push-batch.ts";
 import { runTransaction, type TransactionOptions } from "./transaction.ts";
 
 /** Called inside the push transaction after seqs are assigned, before COMMIT. */

@@ -91,4 +91,3 @@ function checkOp(raw: Record<string, unknown>, index: number): IndexedOp | PushR
   }
   return { index, op: parsed.data };
 }
-
