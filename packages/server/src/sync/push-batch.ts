@@ -46,7 +46,9 @@ export async function writeBatch(tx: SqlRunner, jobs: readonly PushJob[]): Promi
   for (const conversationId of conversationIdsOf(jobs)) {
     const opsByJob = jobs.map((job) => job.groups.get(conversationId) ?? []);
     const written = await writeConversation(tx, conversationId, jobs, opsByJob);
-    written.decidedByJob.forEach((decided, job) => decidedByJob[job]?.push(...decided));
+    written.decidedByJob.forEach((decided, job) => {
+      decidedByJob[job]?.push(...decided);
+    });
     if (written.commit !== undefined) commits.push(written.commit);
   }
   return { decidedByJob, commits };
