@@ -39,6 +39,16 @@ export class SocketHub implements Notifier {
     return count;
   }
 
+  /** Lists the users that have at least one socket here. */
+  userIds(): string[] {
+    return [...this.#socketsByUser.keys()];
+  }
+
+  /** Keeps the users that have at least one socket here. */
+  localUserIds(userIds: readonly string[]): string[] {
+    return userIds.filter((userId) => this.#socketsByUser.has(userId));
+  }
+
   publish(notice: CommitNotice): void {
     const frame: ServerFrame = {
       type: "notify",
