@@ -10,7 +10,7 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-/** Raised when another live process holds the data folder. */
+/** The error thrown when another live process has locked the data folder. */
 export class DataDirLockedError extends Error {
   override readonly name = "DataDirLockedError";
   readonly pid: number;
@@ -34,8 +34,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   if (!(await tryCreate(path))) {
     const owner = await readOwner(path);
     if (owner !== undefined && isAlive(owner)) throw new DataDirLockedError(dataDir, owner);
-    // NOTE: two processes taking over the same stale lock at once can both
-    // unlink it; the second create then fails and reports the first as owner.
+    // NOTE: two processes that take over one stale lock at the same moment can
+    // both succeed, because reading, unlinking and creating are separate steps.
     await unlink(path).catch(() => {});
     if (!(await tryCreate(path))) {
       throw new DataDirLockedError(dataDir, (await readOwner(path)) ?? -1);

@@ -7,7 +7,7 @@ import { isStoreUnavailable, makeStoreConfig } from "../testing/harness.ts";
 import { DataDirLockedError, lockDataDir, lockFileName } from "./data-dir-lock.ts";
 import { openStore } from "./open-store.ts";
 
-/** The pid of a process that has already exited. */
+/** Runs a process to its exit and returns its pid, which is then free. */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ["-e", ""]);
   return child.pid;

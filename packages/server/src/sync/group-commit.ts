@@ -14,7 +14,7 @@ export type BeforeCommit = (info: { conversationIds: string[]; seqs: number[] })
 /** Options of {@link GroupCommitter}. */
 export interface GroupCommitOptions extends TransactionOptions {
   store: Store;
-  /** A batch takes jobs while it holds fewer ops than this; one larger job still goes alone. */
+  /** A batch takes jobs while it has fewer ops than this; one larger job still goes alone. */
   maxBatchOps: number;
   beforeCommit?: BeforeCommit | undefined;
   /** Called after each COMMIT, before any caller of the batch resumes: the fanout. */
@@ -56,7 +56,7 @@ export class GroupCommitter {
     this.#options = options;
   }
 
-  /** Queues a job and resolves with its results after the COMMIT that holds it. */
+  /** Queues a job and resolves with its results after the COMMIT that includes it. */
   submit(job: PushJob): Promise<JobOutcome> {
     let ops = 0;
     for (const group of job.groups.values()) ops += group.length;

@@ -24,7 +24,7 @@ export interface DecidedOp {
   result: PushResult;
 }
 
-/** What one transaction wrote for a batch of jobs. */
+/** The results and commits of one batch transaction. */
 export interface BatchOutcome {
   /** The decided ops of each job, in the order of the jobs. */
   decidedByJob: DecidedOp[][];

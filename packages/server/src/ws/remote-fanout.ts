@@ -20,7 +20,7 @@ interface Tracked {
 
 /**
  * Fans out commits made on other nodes to this node's sockets. A poke
- * names only a conversation and its latest seq; the events after the last
+ * names only a conversation and its latest seq. The events after the last
  * seq this node fanned out are read once per conversation, however many
  * pokes arrive during the read, and sent to the local members' sockets.
  */
@@ -78,7 +78,7 @@ export class RemoteFanout {
   #track(conversationId: string, knownSeq: number | undefined): Tracked {
     let tracked = this.#byConversation.get(conversationId);
     if (tracked !== undefined) return tracked;
-    // An unknown conversation starts with nothing fanned out: -1 asks for a bare notify.
+    // An unknown conversation starts at -1, so its first fanout is a bare notify.
     tracked = { fannedSeq: knownSeq ?? -1, targetSeq: knownSeq ?? -1, reading: false };
     this.#byConversation.set(conversationId, tracked);
     if (this.#byConversation.size > maxTrackedConversations) {
