@@ -20,6 +20,8 @@ export interface Config {
   pushBatchMaxOps: number;
   /** How often a Postgres node checks its LISTEN connection with a self-sent NOTIFY. */
   listenHeartbeatMs: number;
+  /** A `nats://` URL makes nodes notify each other through NATS instead of NOTIFY. */
+  natsUrl: string | undefined;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -72,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       max: 600_000,
       problems,
     }),
+    natsUrl: parseNatsUrl(read("NATS_URL"), read("DATABASE_URL"), problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -120,6 +123,23 @@ function parseLogLevel(value: string | undefined, problems: string[]): string {
   if (value === undefined) return "info";
   if (!logLevels.includes(value)) {
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(", ")}, got "${value}".`);
+  }
+  return value;
+}
+
+function parseNatsUrl(
+  value: string | undefined,
+  databaseUrl: string | undefined,
+  problems: string[],
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^(nats|tls):\/\//.test(value) || !URL.canParse(value)) {
+    problems.push(`NATS_URL must be a nats:// or tls:// URL, got "${value}".`);
+  }
+  if (databaseUrl === undefined) {
+    problems.push(
+      "NATS_URL needs DATABASE_URL, because nodes on embedded PGlite cannot share data.",
+    );
   }
   return value;
 }

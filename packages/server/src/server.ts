@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
+import { NatsNotifier } from "./ws/nats-notifier.ts";
 import type { Notifier } from "./ws/notifier.ts";
 import { PgNotifier } from "./ws/pg-notifier.ts";
 import { SocketHub } from "./ws/socket-hub.ts";
@@ -112,8 +113,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /**
- * Picks the fanout: on Postgres, NOTIFY reaches the other nodes of the
- * same database; PGlite runs in one process, so the local hub is enough.
+ * Picks the fanout: on Postgres, NATS when NATS_URL is set and NOTIFY
+ * otherwise reach the other nodes. PGlite runs in one process, so the
+ * local hub is enough.
  */
 async function startNotifier(
   config: Config,
@@ -122,13 +124,16 @@ async function startNotifier(
   logger: Logger,
 ): Promise<Notifier & { close?(): Promise<void> }> {
   if (store.kind !== "postgres" || config.databaseUrl === undefined) return hub;
-  const notifier = new PgNotifier({
-    url: config.databaseUrl,
-    runner: store,
-    hub,
-    logger,
-    heartbeatMs: config.listenHeartbeatMs,
-  });
+  const notifier =
+    config.natsUrl === undefined
+      ? new PgNotifier({
+          url: config.databaseUrl,
+          runner: store,
+          hub,
+          logger,
+          heartbeatMs: config.listenHeartbeatMs,
+        })
+      : new NatsNotifier({ natsUrl: config.natsUrl, runner: store, hub, logger });
   try {
     await notifier.start();
   } catch (error) {

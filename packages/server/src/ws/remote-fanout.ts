@@ -40,6 +40,11 @@ export class RemoteFanout {
     tracked.targetSeq = Math.max(tracked.targetSeq, latestSeq);
   }
 
+  /** Starts tracking a conversation at a seq read from the database, unless it is tracked. */
+  seed(conversationId: string, latestSeq: number): void {
+    this.#track(conversationId, latestSeq);
+  }
+
   /** Handles a poke from another node. */
   poke(conversationId: string, latestSeq: number): void {
     const tracked = this.#track(conversationId, undefined);
