@@ -25,6 +25,8 @@ export interface AppDeps {
   /** True when the dev token endpoint is served (no AUTH_SECRET). */
   devMode: boolean;
   demoDir?: string | undefined;
+  /** Ops that one push transaction takes from concurrent pushes; default 1000. */
+  pushBatchMaxOps?: number | undefined;
   testHooks?: TestHooks | undefined;
 }
 

@@ -24,6 +24,9 @@ describe("loadConfig", () => {
       logLevel: "info",
       production: false,
       demoDir: undefined,
+      pushBatchMaxOps: 1000,
+      listenHeartbeatMs: 5000,
+      natsUrl: undefined,
     });
   });
 
@@ -37,6 +40,9 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       NODE_ENV: "production",
       DEMO_DIR: "/srv/demo",
+      PUSH_BATCH_MAX_OPS: "50",
+      LISTEN_HEARTBEAT_MS: "250",
+      NATS_URL: "nats://127.0.0.1:4222",
     });
 
     expect(config).toEqual({
@@ -48,7 +54,24 @@ describe("loadConfig", () => {
       logLevel: "debug",
       production: true,
       demoDir: "/srv/demo",
+      pushBatchMaxOps: 50,
+      listenHeartbeatMs: 250,
+      natsUrl: "nats://127.0.0.1:4222",
     });
+  });
+
+  test("batch and heartbeat settings are bounded", () => {
+    expect(problemsOf({ PUSH_BATCH_MAX_OPS: "0", LISTEN_HEARTBEAT_MS: "fast" })).toEqual([
+      'PUSH_BATCH_MAX_OPS must be an integer from 1 to 100000, got "0".',
+      'LISTEN_HEARTBEAT_MS must be an integer from 100 to 600000, got "fast".',
+    ]);
+  });
+
+  test("NATS_URL is checked", () => {
+    expect(problemsOf({ NATS_URL: "http://x" })).toEqual([
+      'NATS_URL must be a nats:// or tls:// URL, got "http://x".',
+      "NATS_URL needs DATABASE_URL, because nodes on embedded PGlite cannot share data.",
+    ]);
   });
 
   test("empty values count as unset", () => {

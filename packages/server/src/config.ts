@@ -16,6 +16,12 @@ export interface Config {
   production: boolean;
   /** A folder of static files served at `/`, or undefined to serve none. */
   demoDir: string | undefined;
+  /** Ops that one push transaction takes from concurrent pushes. */
+  pushBatchMaxOps: number;
+  /** How often a Postgres node checks its LISTEN connection with a self-sent NOTIFY. */
+  listenHeartbeatMs: number;
+  /** A `nats://` URL makes nodes notify each other through NATS instead of NOTIFY. */
+  natsUrl: string | undefined;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -56,6 +62,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: parseLogLevel(read("LOG_LEVEL"), problems),
     production,
     demoDir: read("DEMO_DIR"),
+    pushBatchMaxOps: parseBounded("PUSH_BATCH_MAX_OPS", read("PUSH_BATCH_MAX_OPS"), {
+      fallback: 1000,
+      min: 1,
+      max: 100_000,
+      problems,
+    }),
+    listenHeartbeatMs: parseBounded("LISTEN_HEARTBEAT_MS", read("LISTEN_HEARTBEAT_MS"), {
+      fallback: 5000,
+      min: 100,
+      max: 600_000,
+      problems,
+    }),
+    natsUrl: parseNatsUrl(read("NATS_URL"), read("DATABASE_URL"), problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -106,6 +125,39 @@ function parseLogLevel(value: string | undefined, problems: string[]): string {
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(", ")}, got "${value}".`);
   }
   return value;
+}
+
+function parseNatsUrl(
+  value: string | undefined,
+  databaseUrl: string | undefined,
+  problems: string[],
+): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^(nats|tls):\/\//.test(value) || !URL.canParse(value)) {
+    problems.push(`NATS_URL must be a nats:// or tls:// URL, got "${value}".`);
+  }
+  if (databaseUrl === undefined) {
+    problems.push(
+      "NATS_URL needs DATABASE_URL, because nodes on embedded PGlite cannot share data.",
+    );
+  }
+  return value;
+}
+
+/** Parses an integer setting within `[min, max]`, or returns `fallback` when it is unset. */
+function parseBounded(
+  name: string,
+  value: string | undefined,
+  bounds: { fallback: number; min: number; max: number; problems: string[] },
+): number {
+  if (value === undefined) return bounds.fallback;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < bounds.min || parsed > bounds.max) {
+    bounds.problems.push(
+      `${name} must be an integer from ${bounds.min} to ${bounds.max}, got "${value}".`,
+    );
+  }
+  return parsed;
 }
 
 /** Tells whether a data folder setting keeps PGlite in memory. */

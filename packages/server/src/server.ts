@@ -8,6 +8,10 @@ import { createTokenAuthority, makeDevSecret } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openStore } from "./store/open-store.ts";
+import type { Store } from "./store/store.ts";
+import { NatsNotifier } from "./ws/nats-notifier.ts";
+import type { Notifier } from "./ws/notifier.ts";
+import { PgNotifier } from "./ws/pg-notifier.ts";
 import { SocketHub } from "./ws/socket-hub.ts";
 import { attachSocketServer } from "./ws/socket-server.ts";
 import { TypingLimiter } from "./ws/typing-limiter.ts";
@@ -57,19 +61,21 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const store = await openStore(config);
   const hub = new SocketHub();
+  const notifier = await startNotifier(config, store, hub, logger);
   const app = createApp({
     store,
-    notifier: hub,
+    notifier,
     tokens,
     logger,
     devMode,
     demoDir: config.demoDir,
+    pushBatchMaxOps: config.pushBatchMaxOps,
     testHooks,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const sockets = attachSocketServer(server, {
     hub,
-    notifier: hub,
+    notifier,
     tokens,
     store,
     typingLimiter: new TypingLimiter(),
@@ -80,6 +86,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
+    await notifier.close?.();
     await store.close();
     throw error;
   }
@@ -96,12 +103,44 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         const drained = stopHttp(server);
         await sockets.close();
         await drained;
+        await notifier.close?.();
         await store.close();
         logger.info({ url }, "server stopped");
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Picks the fanout: on Postgres, NATS when NATS_URL is set and NOTIFY
+ * otherwise reach the other nodes. PGlite runs in one process, so the
+ * local hub is enough.
+ */
+async function startNotifier(
+  config: Config,
+  store: Store,
+  hub: SocketHub,
+  logger: Logger,
+): Promise<Notifier & { close?(): Promise<void> }> {
+  if (store.kind !== "postgres" || config.databaseUrl === undefined) return hub;
+  const notifier =
+    config.natsUrl === undefined
+      ? new PgNotifier({
+          url: config.databaseUrl,
+          runner: store,
+          hub,
+          logger,
+          heartbeatMs: config.listenHeartbeatMs,
+        })
+      : new NatsNotifier({ natsUrl: config.natsUrl, runner: store, hub, logger });
+  try {
+    await notifier.start();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return notifier;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -8,29 +8,36 @@ import {
 } from "@syncline/protocol";
 import { type Context, Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app-env.ts";
+import { GroupCommitter } from "../sync/group-commit.ts";
 import { pullBatch, pullPage } from "../sync/pull.ts";
 import { pushOps } from "../sync/push.ts";
 import { parseInput, readJson } from "./http-errors.ts";
 
+/** Ops that one push transaction takes from concurrent pushes, unless configured. */
+const defaultPushBatchMaxOps = 1000;
+
 /** `POST /v1/push`, `GET /v1/conversations/{id}/events` and `POST /v1/pull`. */
 export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
+  const committer = new GroupCommitter({
+    store: deps.store,
+    maxBatchOps: deps.pushBatchMaxOps ?? defaultPushBatchMaxOps,
+    beforeCommit: deps.testHooks?.beforeCommit,
+    // Fanout happens before the responses, so a delayed response never delays other readers.
+    onCommit: (commits) => {
+      for (const commit of commits) deps.notifier.publish(commit);
+    },
+    onRetry: (error, attempt) => deps.logger.warn({ err: error, attempt }, "push batch retried"),
+    onSplit: (error, jobs) =>
+      deps.logger.warn({ err: error, jobs }, "push batch failed; writing its pushes one by one"),
+    onFanoutError: (error) => deps.logger.error({ err: error }, "push fanout failed"),
+  });
 
   routes.post("/v1/push", async (c) => {
     const { ops } = parseInput(pushRequestSchema, await readJson(c));
     const log = c.get("log");
-    const outcome = await pushOps(
-      {
-        store: deps.store,
-        beforeCommit: deps.testHooks?.beforeCommit,
-        onRetry: (error, attempt) => log.warn({ err: error, attempt }, "push transaction retried"),
-      },
-      c.get("userId"),
-      ops,
-    );
+    const outcome = await pushOps({ store: deps.store, committer }, c.get("userId"), ops);
 
-    // Fanout happens before the response, so a delayed response never delays other readers.
-    for (const commit of outcome.commits) deps.notifier.publish(commit);
     const afterCommit = deps.testHooks?.afterCommit;
     if (afterCommit !== undefined) {
       try {

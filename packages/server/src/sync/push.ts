@@ -1,17 +1,12 @@
-import { type Event, jsonByteLength, limits, opSchema, type PushResult } from "@syncline/protocol";
-import { type EventRow, eventColumns, toEvent } from "../store/event-rows.ts";
-import type { SqlRunner, Store } from "../store/store.ts";
-import { errorResult, type IndexedOp, type OpDecision, planOps } from "./op-plan.ts";
-import { appendEvents, listMemberIds, lockHead } from "./sequencer.ts";
+import { jsonByteLength, limits, opSchema, type PushResult } from "@syncline/protocol";
+import type { Store } from "../store/store.ts";
+import type { BeforeCommit, GroupCommitter } from "./group-commit.ts";
+import { errorResult, type IndexedOp } from "./op-plan.ts";
+import { type Commit, type PushJob, writeBatch } from "./push-batch.ts";
 import { runTransaction, type TransactionOptions } from "./transaction.ts";
 
-/** Events committed in one conversation, and the members to notify. */
-export interface Commit {
-  conversationId: string;
-  latestSeq: number;
-  events: Event[];
-  memberIds: string[];
-}
+export type { BeforeCommit } from "./group-commit.ts";
+export type { Commit } from "./push-batch.ts";
 
 /** The outcome of a push: one result per op in request order, and what was committed. */
 export interface PushOutcome {
@@ -19,20 +14,20 @@ export interface PushOutcome {
   commits: Commit[];
 }
 
-/** Called inside the push transaction after seqs are assigned, before COMMIT. */
-export type BeforeCommit = (info: { conversationIds: string[]; seqs: number[] }) => Promise<void>;
-
 /** Dependencies of {@link pushOps}. */
 export interface PushContext extends TransactionOptions {
   store: Store;
   beforeCommit?: BeforeCommit | undefined;
+  /** Writes the push together with concurrent ones; without it, the push commits alone. */
+  committer?: GroupCommitter | undefined;
 }
 
 /**
- * Validates and commits the ops of one push in ONE transaction. Each op is
- * checked alone, so a bad op fails with its own result while the others
- * commit. It resolves after COMMIT, so a response sent then acks only
- * committed ops.
+ * Validates and commits the ops of one push. Each op is checked alone, so
+ * a bad op fails with its own result while the others commit. It resolves
+ * after COMMIT, so a response sent then acks only committed ops. With a
+ * committer, the push shares its transaction with concurrent pushes and
+ * the committer fans out the commits before this resolves.
  */
 export async function pushOps(
   context: PushContext,
@@ -52,33 +47,31 @@ export async function pushOps(
     groups.set(checked.op.conversationId, group);
   });
 
-  const written = await runTransaction(
-    context.store,
-    (tx) => pushGroups(tx, context, senderId, groups),
-    context,
-  );
+  const job = { senderId, groups };
+  const written =
+    context.committer === undefined
+      ? await writeAlone(context, job)
+      : await context.committer.submit(job);
 
   for (const { index, result } of written.decided) results[index] = result;
   return { results: results as PushResult[], commits: written.commits };
 }
 
-async function pushGroups(
-  tx: SqlRunner,
+async function writeAlone(
   context: PushContext,
-  senderId: string,
-  groups: ReadonlyMap<string, IndexedOp[]>,
+  job: PushJob,
 ): Promise<{ decided: { index: number; result: PushResult }[]; commits: Commit[] }> {
-  const pushed = [];
-  // Sorted, so two pushes that touch the same conversations lock them in the same order.
-  for (const id of [...groups.keys()].sort()) {
-    pushed.push(await pushToConversation(tx, id, senderId, groups.get(id) ?? []));
-  }
-  const commits = pushed.flatMap((conversation) => conversation.commit ?? []);
-
-  const conversationIds = commits.map((commit) => commit.conversationId);
-  const seqs = commits.flatMap((commit) => commit.events.map((event) => event.seq));
-  await context.beforeCommit?.({ conversationIds, seqs });
-  return { decided: pushed.flatMap((conversation) => conversation.results), commits };
+  return runTransaction(
+    context.store,
+    async (tx) => {
+      const outcome = await writeBatch(tx, [job]);
+      const conversationIds = outcome.commits.map((commit) => commit.conversationId);
+      const seqs = outcome.commits.flatMap((commit) => commit.events.map((event) => event.seq));
+      await context.beforeCommit?.({ conversationIds, seqs });
+      return { decided: outcome.decidedByJob[0] ?? [], commits: outcome.commits };
+    },
+    context,
+  );
 }
 
 /** Checks one op alone: its size first, so a huge op is named too large rather than invalid. */
@@ -97,90 +90,4 @@ function checkOp(raw: Record<string, unknown>, index: number): IndexedOp | PushR
     return errorResult(clientId, "invalid_request", message, field);
   }
   return { index, op: parsed.data };
-}
-
-async function pushToConversation(
-  tx: SqlRunner,
-  conversationId: string,
-  senderId: string,
-  ops: readonly IndexedOp[],
-): Promise<{ results: { index: number; result: PushResult }[]; commit?: Commit }> {
-  const rejectAll = (code: "not_found" | "forbidden", message: string) => ({
-    results: ops.map(({ index, op }) => ({
-      index,
-      result: errorResult(op.clientId, code, message),
-    })),
-  });
-  const head = await lockHead(tx, conversationId);
-  if (head === undefined) {
-    return rejectAll("not_found", `Conversation ${conversationId} does not exist.`);
-  }
-  const memberIds = await listMemberIds(tx, conversationId);
-  if (!memberIds.includes(senderId)) {
-    return rejectAll(
-      "forbidden",
-      `User ${senderId} is not a member of conversation ${conversationId}.`,
-    );
-  }
-
-  const decisions = planOps(ops, {
-    senderId,
-    lastSeq: head.lastSeq,
-    createdAt: head.now,
-    committedByClientId: await findByClientIds(tx, conversationId, ops),
-    messageSenderBySeq: await findTargetSenders(tx, conversationId, ops),
-  });
-  const drafts = decisions.flatMap((decision) => (decision.kind === "new" ? [decision.draft] : []));
-  const events = await appendEvents(tx, conversationId, head, drafts);
-
-  const results = decisions.map((decision) => ({
-    index: decision.index,
-    result: toResult(decision, head.now),
-  }));
-  if (events.length === 0) return { results };
-  const latestSeq = head.lastSeq + events.length;
-  return { results, commit: { conversationId, latestSeq, events, memberIds } };
-}
-
-function toResult(decision: OpDecision, createdAt: string): PushResult {
-  switch (decision.kind) {
-    case "new": {
-      const { clientId, seq } = decision.draft;
-      return { clientId, status: "ok", seq, createdAt, duplicate: false };
-    }
-    case "duplicate": {
-      const { clientId, seq, createdAt: originalCreatedAt } = decision.original;
-      return { clientId, status: "ok", seq, createdAt: originalCreatedAt, duplicate: true };
-    }
-    case "error":
-      return decision.result;
-  }
-}
-
-async function findByClientIds(
-  tx: SqlRunner,
-  conversationId: string,
-  ops: readonly IndexedOp[],
-): Promise<Map<string, Event>> {
-  const clientIds = [...new Set(ops.map(({ op }) => op.clientId))];
-  const rows = await tx.query<EventRow>(
-    `SELECT ${eventColumns} FROM events WHERE conversation_id = $1 AND client_id = ANY($2::text[])`,
-    [conversationId, clientIds],
-  );
-  return new Map(rows.map((row) => [row.client_id, toEvent(row)]));
-}
-
-async function findTargetSenders(
-  tx: SqlRunner,
-  conversationId: string,
-  ops: readonly IndexedOp[],
-): Promise<Map<number, string>> {
-  const targetSeqs = ops.flatMap(({ op }) => (op.type === "message" ? [] : [op.body.targetSeq]));
-  if (targetSeqs.length === 0) return new Map();
-  const rows = await tx.query<{ seq: string | number; sender_id: string }>(
-    `SELECT seq, sender_id FROM events
-      WHERE conversation_id = $1 AND seq = ANY($2::bigint[]) AND type = 'message'`,
-    [conversationId, [...new Set(targetSeqs)]],
-  );
-  return new Map(rows.map((row) => [Number(row.seq), row.sender_id]));
 }

@@ -12,10 +12,8 @@ export interface CommitNotice {
 /**
  * The fanout seam: the routes hand every commit and live frame to a
  * Notifier, which delivers it to the sockets of the named users. The local
- * socket hub is one implementation.
- *
- * TODO: add a notifier that spans nodes (Postgres LISTEN/NOTIFY or NATS),
- * because with several nodes on one Postgres each node reaches only its own sockets.
+ * socket hub is one implementation; `PgNotifier` also reaches the other
+ * nodes of one Postgres database.
  */
 export interface Notifier {
   /** Sends a `notify` frame to every socket of every member. */

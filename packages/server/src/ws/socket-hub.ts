@@ -17,19 +17,25 @@ export interface HubSocket {
  */
 export class SocketHub implements Notifier {
   readonly #socketsByUser = new Map<string, Set<HubSocket>>();
+  /** Called when a user gets a first socket here (true) or loses the last one (false). */
+  onUserPresence: ((userId: string, present: boolean) => void) | undefined;
 
   /** Registers an authenticated socket. */
   add(socket: HubSocket): void {
     const sockets = this.#socketsByUser.get(socket.userId) ?? new Set();
     sockets.add(socket);
     this.#socketsByUser.set(socket.userId, sockets);
+    if (sockets.size === 1) this.onUserPresence?.(socket.userId, true);
   }
 
   /** Forgets a socket; safe to call twice. */
   remove(socket: HubSocket): void {
     const sockets = this.#socketsByUser.get(socket.userId);
     sockets?.delete(socket);
-    if (sockets?.size === 0) this.#socketsByUser.delete(socket.userId);
+    if (sockets?.size === 0) {
+      this.#socketsByUser.delete(socket.userId);
+      this.onUserPresence?.(socket.userId, false);
+    }
   }
 
   /** Counts the registered sockets. */
@@ -37,6 +43,16 @@ export class SocketHub implements Notifier {
     let count = 0;
     for (const sockets of this.#socketsByUser.values()) count += sockets.size;
     return count;
+  }
+
+  /** Lists the users that have at least one socket here. */
+  userIds(): string[] {
+    return [...this.#socketsByUser.keys()];
+  }
+
+  /** Keeps the users that have at least one socket here. */
+  localUserIds(userIds: readonly string[]): string[] {
+    return userIds.filter((userId) => this.#socketsByUser.has(userId));
   }
 
   publish(notice: CommitNotice): void {

@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
+import type { ServerFrame } from "@syncline/protocol";
+import type { Logger } from "pino";
+import type { SqlRunner } from "../store/store.ts";
+import type { CommitNotice, Notifier } from "./notifier.ts";
+import { RemoteFanout } from "./remote-fanout.ts";
+import type { SocketHub } from "./socket-hub.ts";
+
+/** A NATS message: a poke, or a live frame for the named users. */
+interface NatsMessage {
+  node: string;
+  conversationId: string;
+  latestSeq?: number;
+  frame?: ServerFrame;
+  userIds?: readonly string[];
+}
+
+/** Options of {@link NatsNotifier}. */
+export interface NatsNotifierOptions {
+  natsUrl: string;
+  runner: SqlRunner;
+  hub: SocketHub;
+  logger: Logger;
+}
+
+/** Conversation and user ids may contain dots, which NATS reads as token separators. */
+function token(id: string): string {
+  return Buffer.from(id).toString("base64url");
+}
+
+function conversationSubject(conversationId: string): string {
+  return `syncline.conversation.${token(conversationId)}`;
+}
+
+function userSubject(userId: string): string {
+  return `syncline.user.${token(userId)}`;
+}
+
+/**
+ * A {@link Notifier} for several nodes that share NATS. Each conversation
+ * has its own subject, and a node subscribes only to the conversations
+ * whose members have sockets on it. A user subject tells a node to
+ * subscribe when one of its users is added to a conversation.
+ */
+export class NatsNotifier implements Notifier {
+  readonly nodeId = randomUUID();
+  readonly #options: NatsNotifierOptions;
+  readonly #remote: RemoteFanout;
+  readonly #subscriptions = new Map<string, { subscription: Subscription; users: Set<string> }>();
+  readonly #userSubscriptions = new Map<string, Subscription>();
+  #connection: NatsConnection | undefined;
+
+  constructor(options: NatsNotifierOptions) {
+    this.#options = options;
+    this.#remote = new RemoteFanout(options.runner, options.hub, options.logger);
+  }
+
+  /** Connects to NATS and follows the hub's users from now on. */
+  async start(): Promise<void> {
+    const connection = await connect({ servers: this.#options.natsUrl, name: "syncline" });
+    this.#connection = connection;
+    this.#options.hub.onUserPresence = (userId, present) => {
+      const change = present ? this.#follow(userId) : this.#unfollow(userId);
+      change.catch((error: unknown) => {
+        this.#options.logger.error({ err: error, userId }, "NATS subscription change failed");
+      });
+    };
+    void this.#watchStatus(connection);
+  }
+
+  publish(notice: CommitNotice): void {
+    this.#options.hub.publish(notice);
+    this.#remote.noteLocal(notice.conversationId, notice.latestSeq);
+    const message: NatsMessage = {
+      node: this.nodeId,
+      conversationId: notice.conversationId,
+      latestSeq: notice.latestSeq,
+    };
+    this.#send(conversationSubject(notice.conversationId), message);
+    // A new conversation or a new member may not be followed yet by the member's node.
+    const joined =
+      notice.events.length === 0 || notice.events.some((e) => e.type === "member.added");
+    if (!joined) return;
+    for (const memberId of notice.memberIds) this.#send(userSubject(memberId), message);
+  }
+
+  send(frame: ServerFrame, userIds: readonly string[]): void {
+    this.#options.hub.send(frame, userIds);
+    if (!("conversationId" in frame)) return;
+    const message = { node: this.nodeId, conversationId: frame.conversationId, frame, userIds };
+    this.#send(conversationSubject(frame.conversationId), message);
+  }
+
+  /** Drains the NATS connection; idempotent. */
+  async close(): Promise<void> {
+    this.#options.hub.onUserPresence = undefined;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (connection !== undefined && !connection.isClosed()) await connection.drain();
+  }
+
+  #send(subject: string, message: NatsMessage): void {
+    try {
+      this.#connection?.publish(subject, JSON.stringify(message));
+    } catch (error) {
+      this.#options.logger.error({ err: error, subject }, "NATS publish failed");
+    }
+  }
+
+  #receive(data: string): void {
+    const message = JSON.parse(data) as NatsMessage;
+    if (message.node === this.nodeId) return;
+    if (message.frame !== undefined) {
+      this.#options.hub.send(message.frame, message.userIds ?? []);
+    } else if (message.latestSeq !== undefined) {
+      this.#remote.poke(message.conversationId, message.latestSeq);
+    }
+  }
+
+  #subscribe(subject: string, onMessage: (data: string) => void): Subscription | undefined {
+    return this.#connection?.subscribe(subject, {
+      callback: (error, message) => {
+        if (error !== null) {
+          this.#options.logger.warn({ err: error, subject }, "NATS subscription failed");
+          return;
+        }
+        try {
+          onMessage(message.string());
+        } catch (failure) {
+          this.#options.logger.warn({ err: failure, subject }, "unreadable NATS message ignored");
+        }
+      },
+    });
+  }
+
+  async #follow(userId: string): Promise<void> {
+    const onUserMessage = (data: string) => {
+      const message = JSON.parse(data) as NatsMessage;
+      this.#join(message.conversationId, userId);
+      this.#receive(data);
+    };
+    const userSubscription = this.#subscribe(userSubject(userId), onUserMessage);
+    if (userSubscription !== undefined) this.#userSubscriptions.set(userId, userSubscription);
+    const before = await this.#readHeads(userId);
+    for (const [conversationId, latestSeq] of before) {
+      this.#remote.seed(conversationId, latestSeq);
+      this.#join(conversationId, userId);
+    }
+    // Commits made before the subscriptions reached the server sent pokes that
+    // this node missed, so the heads are read again once NATS has the subscriptions.
+    await this.#connection?.flush();
+    for (const [conversationId, latestSeq] of await this.#readHeads(userId)) {
+      this.#remote.poke(conversationId, latestSeq);
+    }
+  }
+
+  async #readHeads(userId: string): Promise<Map<string, number>> {
+    const rows = await this.#options.runner.query<{ id: string; last_seq: string | number }>(
+      `SELECT c.id, c.last_seq FROM members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.user_id = $1 AND m.removed_at IS NULL`,
+      [userId],
+    );
+    return new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
+  }
+
+  #join(conversationId: string, userId: string): void {
+    const known = this.#subscriptions.get(conversationId);
+    if (known !== undefined) {
+      known.users.add(userId);
+      return;
+    }
+    const subject = conversationSubject(conversationId);
+    const subscription = this.#subscribe(subject, (data) => this.#receive(data));
+    if (subscription !== undefined) {
+      this.#subscriptions.set(conversationId, { subscription, users: new Set([userId]) });
+    }
+  }
+
+  async #unfollow(userId: string): Promise<void> {
+    this.#userSubscriptions.get(userId)?.unsubscribe();
+    this.#userSubscriptions.delete(userId);
+    for (const [conversationId, entry] of this.#subscriptions) {
+      entry.users.delete(userId);
+      if (entry.users.size > 0) continue;
+      entry.subscription.unsubscribe();
+      this.#subscriptions.delete(conversationId);
+    }
+  }
+
+  /** After a NATS reconnect, messages of the gap are lost, so local sockets pull. */
+  async #watchStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (status.type !== "reconnect") continue;
+      this.#options.logger.warn("NATS connection re-established; sockets will pull");
+      await this.#remote.resync().catch((error: unknown) => {
+        this.#options.logger.error({ err: error }, "resync after NATS reconnect failed");
+      });
+    }
+  }
+}
