@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       logLevel: "info",
       production: false,
       demoDir: undefined,
+      security: expect.any(Object),
     });
   });
 
@@ -48,6 +49,7 @@ describe("loadConfig", () => {
       logLevel: "debug",
       production: true,
       demoDir: "/srv/demo",
+      security: expect.any(Object),
     });
   });
 

@@ -1,3 +1,5 @@
+import { parseSecurityConfig, type SecurityConfig } from "./security/security-config.ts";
+
 /** The server's settings, parsed from the environment by {@link loadConfig}. */
 export interface Config {
   /** TCP port to listen on, where 0 picks any free port. */
@@ -16,6 +18,8 @@ export interface Config {
   production: boolean;
   /** A folder of static files served at `/`, or undefined to serve none. */
   demoDir: string | undefined;
+  /** Token checks, origin allow-list, rate limits and TLS. */
+  security: SecurityConfig;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -56,6 +60,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: parseLogLevel(read("LOG_LEVEL"), problems),
     production,
     demoDir: read("DEMO_DIR"),
+    security: parseSecurityConfig(read, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
