@@ -1,12 +1,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { TestHooks } from "./app-env.ts";
 import { createTokenAuthority, makeDevSecret } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { createNodeServer, warnOnOpenSettings } from "./security/node-server.ts";
+import { createSocketLimits } from "./security/socket-limits.ts";
 import { openStore } from "./store/open-store.ts";
 import { SocketHub } from "./ws/socket-hub.ts";
 import { attachSocketServer } from "./ws/socket-server.ts";
@@ -53,7 +54,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (devMode) {
     logger.warn("AUTH_SECRET is not set: dev mode, with a random secret and POST /v1/dev/token");
   }
-  const tokens = createTokenAuthority(config.authSecret ?? makeDevSecret());
+  warnOnOpenSettings(config, logger);
+  const tokens = createTokenAuthority(config.authSecret ?? makeDevSecret(), {
+    clockSkewS: config.security.jwtClockSkewS,
+    issuer: config.security.jwtIssuer,
+    audience: config.security.jwtAudience,
+  });
 
   const store = await openStore(config);
   const hub = new SocketHub();
@@ -65,17 +71,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     devMode,
     demoDir: config.demoDir,
     testHooks,
+    security: config.security,
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  const sockets = attachSocketServer(server, {
+  const server = createNodeServer(app.fetch, config);
+  const socketContext = {
     hub,
     notifier: hub,
     tokens,
     store,
-    typingLimiter: new TypingLimiter(),
+    typingLimiter: new TypingLimiter(config.security.typingIntervalMs),
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
-  });
+    limits: createSocketLimits(config.security),
+  };
+  const sockets = attachSocketServer(server, socketContext, config.security.allowedOrigins);
 
   try {
     await listen(server, config.port, config.host);
@@ -84,7 +93,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${formatHost(config.host)}:${port}`;
+  const scheme = config.security.tls === undefined ? "http" : "https";
+  const url = `${scheme}://${formatHost(config.host)}:${port}`;
   logger.info({ url, port, store: store.kind }, "server started");
 
   let closing: Promise<void> | undefined;

@@ -32,6 +32,11 @@ export class SocketHub implements Notifier {
     if (sockets?.size === 0) this.#socketsByUser.delete(socket.userId);
   }
 
+  /** Lists a user's sockets, oldest first. */
+  socketsOf(userId: string): HubSocket[] {
+    return [...(this.#socketsByUser.get(userId) ?? [])];
+  }
+
   /** Counts the registered sockets. */
   get size(): number {
     let count = 0;

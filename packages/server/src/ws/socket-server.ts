@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { closeCodes, limits } from "@syncline/protocol";
 import { WebSocketServer } from "ws";
+import { isOriginAllowed } from "../security/origins.ts";
 import { type SessionContext, SocketSession } from "./socket-session.ts";
 
 /** The WebSocket endpoint's path. */
@@ -27,7 +28,11 @@ export interface SocketServer {
  * Serves `GET /v1/ws` on an existing HTTP server through its `upgrade`
  * event, so HTTP and WebSocket share one port.
  */
-export function attachSocketServer(server: Server, context: SessionContext): SocketServer {
+export function attachSocketServer(
+  server: Server,
+  context: SessionContext,
+  allowedOrigins?: readonly string[],
+): SocketServer {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes });
   let closing: Promise<void> | undefined;
 
@@ -38,8 +43,13 @@ export function attachSocketServer(server: Server, context: SessionContext): Soc
       stream.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    // Checked before the upgrade, against cross-site WebSocket hijacking.
+    if (!isOriginAllowed(request.headers.origin, allowedOrigins)) {
+      stream.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
     sockets.handleUpgrade(request, stream, head, (socket) => {
-      new SocketSession(socket, context);
+      new SocketSession(socket, context, request.socket.remoteAddress);
     });
   });
 
