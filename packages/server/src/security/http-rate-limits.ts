@@ -50,7 +50,7 @@ async function countPushedOps(c: Context<AppEnv>): Promise<number> {
       return Math.max(1, body.ops.length);
     }
   } catch {
-    // The route answers a malformed body with 400; it still costs one token here.
+    // The route rejects a malformed body with 400, and it still costs one token here.
   }
   return 1;
 }

@@ -27,7 +27,7 @@ export class RateLimiter {
   }
 
   /**
-   * Takes `cost` tokens from the key's bucket when it holds them. A cost
+   * Takes `cost` tokens from the key's bucket when it contains that many. A cost
    * above the burst is charged as the burst, so it passes once the bucket is full.
    */
   take(key: string, cost = 1): RateDecision {

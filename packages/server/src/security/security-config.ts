@@ -5,7 +5,7 @@ import { limits } from "@syncline/protocol";
 export interface RateSetting {
   /** Tokens added per second. */
   perSecond: number;
-  /** Tokens the bucket holds at most, so the largest burst let through at once. */
+  /** Maximum tokens in the bucket, so the largest burst let through at once. */
   burst: number;
 }
 
@@ -41,7 +41,7 @@ export interface SecurityConfig {
   typingIntervalMs: number;
   /** Authenticated sockets per user; the oldest is closed with 4429 past it. */
   maxSocketsPerUser: number;
-  /** Undefined serves plain HTTP and WS. */
+  /** The certificate and key, or undefined to serve plain HTTP and WS. */
   tls: TlsFiles | undefined;
 }
 
@@ -65,9 +65,9 @@ export function parseSecurityConfig(read: ReadVariable, problems: string[]): Sec
     jwtIssuer: read("JWT_ISSUER"),
     jwtAudience: read("JWT_AUDIENCE"),
     allowedOrigins: parseOrigins(read("ALLOWED_ORIGINS"), problems),
-    pushOps: rate("RATE_PUSH_OPS_PER_S", "RATE_PUSH_BURST", 50, 200),
-    pulls: rate("RATE_PULL_PER_S", "RATE_PULL_BURST", 20, 40),
-    frames: rate("RATE_FRAMES_PER_S", "RATE_FRAMES_BURST", 20, 40),
+    pushOps: rate("RATE_PUSH_OPS_PER_S", "RATE_PUSH_BURST", 200, 2000),
+    pulls: rate("RATE_PULL_PER_S", "RATE_PULL_BURST", 50, 200),
+    frames: rate("RATE_FRAMES_PER_S", "RATE_FRAMES_BURST", 30, 100),
     framesOverLimitBeforeClose: number("RATE_FRAMES_HARD_LIMIT", 20, 1),
     authAttempts: rate("RATE_AUTH_PER_S", "RATE_AUTH_BURST", 1, 20),
     typingIntervalMs: number("TYPING_INTERVAL_MS", 1000, 0),
@@ -109,7 +109,7 @@ function parseOrigins(value: string | undefined, problems: string[]): string[] |
     .map((origin) => origin.trim())
     .filter((origin) => origin !== "");
   for (const origin of origins) {
-    // An origin is a scheme, host and optional port, with no path: what browsers send.
+    // An origin is a scheme, host and optional port with no path, as browsers send it.
     if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
       problems.push(
         `ALLOWED_ORIGINS must list origins such as https://chat.example.com, got "${origin}".`,

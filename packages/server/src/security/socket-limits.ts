@@ -24,7 +24,7 @@ export function createSocketLimits(config: SecurityConfig): SocketLimits {
   };
 }
 
-/** What a session does with a frame after the rate check. */
+/** The action a session takes on a frame after the rate check. */
 export type FrameVerdict =
   | { action: "handle" }
   | { action: "reject"; retryAfterMs: number }
@@ -32,9 +32,9 @@ export type FrameVerdict =
 
 /**
  * One socket's rate gate. A frame over the user's rate is rejected with an
- * error frame, and the socket is closed with 4429 once more than
- * `framesOverLimitBeforeClose` frames in a row were rejected, so a client
- * that slows down after an error frame keeps its socket.
+ * error frame. Once more than `framesOverLimitBeforeClose` frames in a row
+ * were rejected, the socket is closed with 4429, so a client that slows
+ * down after an error frame keeps its socket.
  */
 export class FrameRateGate {
   #rejectedInRow = 0;
