@@ -13,6 +13,7 @@ const sharedEnv = {
   RATE_FRAMES_BURST: "5",
   RATE_FRAMES_HARD_LIMIT: "2",
   MAX_SOCKETS_PER_USER: "2",
+  TYPING_INTERVAL_MS: "0",
 };
 let t: SecureTestServer;
 /** A server with default settings except a tight auth attempt limit. */
@@ -151,5 +152,23 @@ describe("socket rate limits", () => {
       await socket.waitFor("pong");
       expect(socket.closeCode).toBeUndefined();
     }
+  });
+});
+
+describe("typing interval setting", () => {
+  test("zero interval relays every typing frame", async () => {
+    const token = await t.tokens.issue("typist");
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const body = JSON.stringify({ id: "typing1", members: ["reader"] });
+    await fetch(`${t.url}/v1/conversations`, { method: "POST", headers, body });
+    const typist = await connect(t, "typist");
+    const reader = await connect(t, "reader");
+
+    typist.send({ type: "typing", conversationId: "typing1" });
+    typist.send({ type: "typing", conversationId: "typing1" });
+
+    await vi.waitFor(() =>
+      expect(reader.frames.filter((frame) => frame.type === "typing")).toHaveLength(2),
+    );
   });
 });
