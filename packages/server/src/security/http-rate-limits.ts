@@ -27,13 +27,19 @@ export function limitSyncRates(limiters: HttpRateLimiters) {
     if (method === "POST" && path === "/v1/push") {
       const cost = await countPushedOps(c);
       const decision = limiters.pushOps.take(userId, cost);
-      if (!decision.allowed) throw rateLimited("pushed ops", decision.retryAfterMs);
+      if (!decision.allowed) {
+        c.get("log").debug({ cost }, "push rate limited");
+        throw rateLimited("pushed ops", decision.retryAfterMs);
+      }
     } else if (
       (method === "POST" && path === "/v1/pull") ||
       (method === "GET" && eventsPath.test(path))
     ) {
       const decision = limiters.pulls.take(userId);
-      if (!decision.allowed) throw rateLimited("pulls", decision.retryAfterMs);
+      if (!decision.allowed) {
+        c.get("log").debug("pull rate limited");
+        throw rateLimited("pulls", decision.retryAfterMs);
+      }
     }
     await next();
   });
@@ -55,11 +61,11 @@ async function countPushedOps(c: Context<AppEnv>): Promise<number> {
   return 1;
 }
 
-function rateLimited(what: string, retryAfterMs: number): ProtocolError {
+function rateLimited(limitedRequests: string, retryAfterMs: number): ProtocolError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new ProtocolError(
     "rate_limited",
-    `Too many ${what} for this user; retry after ${seconds} s.`,
+    `Too many ${limitedRequests} for this user; retry after ${seconds} s.`,
     { retryAfterMs: seconds * 1000 },
   );
 }

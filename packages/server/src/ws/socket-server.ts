@@ -48,6 +48,8 @@ export function attachSocketServer(
       stream.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
+    // TODO: take the client address from a trusted proxy's X-Forwarded-For, because behind a
+    // reverse proxy every socket has the proxy's address and shares one auth attempt limit.
     sockets.handleUpgrade(request, stream, head, (socket) => {
       new SocketSession(socket, context, request.socket.remoteAddress);
     });

@@ -131,7 +131,7 @@ export class SocketSession implements HubSocket {
     await this.#dispatch(frame);
   }
 
-  /** Applies the rate limits; a frame over them is answered here and goes no further. */
+  /** Applies the rate limits. A frame over them gets its error or close here and goes no further. */
   #passesRateLimits(frame: ClientFrame | ProtocolError): boolean {
     if (this.#gate === undefined) return true;
     let verdict: FrameVerdict = { action: "handle" };
@@ -140,7 +140,10 @@ export class SocketSession implements HubSocket {
     } else if (this.#userId !== undefined) {
       verdict = this.#gate.checkFrame(this.#userId);
     }
-    if (verdict.action === "close") this.close(verdict.code, verdict.reason);
+    if (verdict.action === "close") {
+      this.#log.warn({ code: verdict.code, remoteAddress: this.remoteAddress }, verdict.reason);
+      this.close(verdict.code, verdict.reason);
+    }
     if (verdict.action === "reject") {
       const waitMs = verdict.retryAfterMs;
       this.#sendError("rate_limited", `Too many frames for this user; wait ${waitMs} ms.`);
