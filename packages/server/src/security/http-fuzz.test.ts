@@ -178,6 +178,39 @@ describe("http fuzz", () => {
     );
   });
 
+  test("bad body fields are named", async () => {
+    const cases = [
+      { method: "POST", path: "/v1/conversations/f1/read", field: "seq" },
+      { method: "POST", path: "/v1/conversations/f1/members", field: "userId" },
+      { method: "POST", path: "/v1/conversations", field: "title" },
+      { method: "POST", path: "/v1/conversations", field: "members" },
+      { method: "POST", path: "/v1/pull", field: "cursors" },
+      { method: "POST", path: "/v1/push", field: "ops" },
+    ] as const;
+    const input = fc.record({
+      target: fc.constantFrom(...cases),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    });
+
+    await fc.assert(
+      fc.asyncProperty(input, async ({ target, value }) => {
+        const before = await dumpTables(t.store);
+        const text = JSON.stringify({ [target.field]: value });
+
+        const response = await request(t.app, target.method, target.path, "alice", text);
+
+        expect(response.status).toBeLessThan(500);
+        if (response.status === 400) {
+          const { error } = await response.json();
+          expect(error.code).toBe("invalid_request");
+          expect(error.field).toMatch(new RegExp(`^${target.field}(\\.|$)`));
+          expect(await dumpTables(t.store)).toEqual(before);
+        }
+      }),
+      fuzzParameters(),
+    );
+  });
+
   test("storable text round-trips byte for byte", async () => {
     const text = storableTextArbitrary().filter(
       (value) => [...value].length <= limits.maxTextCodePoints,
