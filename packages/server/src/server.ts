@@ -74,7 +74,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     security: config.security,
   });
   const server = createNodeServer(app.fetch, config);
-  const socketContext = {
+  const sockets = attachSocketServer(server, {
     hub,
     notifier: hub,
     tokens,
@@ -83,8 +83,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
     limits: createSocketLimits(config.security),
-  };
-  const sockets = attachSocketServer(server, socketContext, config.security.allowedOrigins);
+  });
 
   try {
     await listen(server, config.port, config.host);

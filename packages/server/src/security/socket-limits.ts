@@ -12,6 +12,8 @@ export interface SocketLimits {
   /** Frames rejected in a row for the rate before the socket is closed with 4429. */
   framesOverLimitBeforeClose: number;
   maxSocketsPerUser: number;
+  /** Origins allowed to open a socket, or undefined for every origin. */
+  allowedOrigins: readonly string[] | undefined;
 }
 
 /** Builds the socket limits from the security settings. */
@@ -21,6 +23,7 @@ export function createSocketLimits(config: SecurityConfig): SocketLimits {
     authAttempts: new RateLimiter(config.authAttempts),
     framesOverLimitBeforeClose: config.framesOverLimitBeforeClose,
     maxSocketsPerUser: config.maxSocketsPerUser,
+    allowedOrigins: config.allowedOrigins,
   };
 }
 

@@ -28,11 +28,7 @@ export interface SocketServer {
  * Serves `GET /v1/ws` on an existing HTTP server through its `upgrade`
  * event, so HTTP and WebSocket share one port.
  */
-export function attachSocketServer(
-  server: Server,
-  context: SessionContext,
-  allowedOrigins?: readonly string[],
-): SocketServer {
+export function attachSocketServer(server: Server, context: SessionContext): SocketServer {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes });
   let closing: Promise<void> | undefined;
 
@@ -44,7 +40,7 @@ export function attachSocketServer(
       return;
     }
     // Checked before the upgrade, against cross-site WebSocket hijacking.
-    if (!isOriginAllowed(request.headers.origin, allowedOrigins)) {
+    if (!isOriginAllowed(request.headers.origin, context.limits?.allowedOrigins)) {
       stream.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }

@@ -41,7 +41,7 @@ export interface SessionContext {
   typingLimiter: TypingLimiter;
   logger: Logger;
   authTimeoutMs: number;
-  /** Frame, auth and socket-count limits; undefined sets none. */
+  /** Origin, frame, auth and socket-count limits; undefined sets none. */
   limits?: SocketLimits | undefined;
 }
 
