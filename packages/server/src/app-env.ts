@@ -1,6 +1,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { TokenAuthority } from "./auth/tokens.ts";
+import type { SecurityConfig } from "./security/security-config.ts";
 import type { Store } from "./store/store.ts";
 import type { BeforeCommit } from "./sync/push.ts";
 import type { Notifier } from "./ws/notifier.ts";
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** Ops that one push transaction takes from concurrent pushes; default 1000. */
   pushBatchMaxOps?: number | undefined;
   testHooks?: TestHooks | undefined;
+  /** CORS origins and per-user rate limits; undefined applies neither. */
+  security?: SecurityConfig | undefined;
 }
 
 /** Hono's environment: node bindings and the per-request variables. */

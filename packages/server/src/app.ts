@@ -15,6 +15,8 @@ import {
   payloadTooLarge,
 } from "./routes/http-errors.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
+import { createHttpRateLimiters, limitSyncRates } from "./security/http-rate-limits.ts";
+import { corsForOrigins } from "./security/origins.ts";
 
 /**
  * Builds the HTTP application. It needs no port, so route tests call
@@ -30,6 +32,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("log", deps.logger.child({ requestId: c.get("requestId") }));
     await next();
   });
+  if (deps.security !== undefined) app.use(corsForOrigins(deps.security.allowedOrigins));
   app.use(
     bodyLimit({
       maxSize: limits.maxRequestBytes,
@@ -41,6 +44,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Registered before the bearer check, so it runs without a token.
   app.route("/", devTokenRoutes(deps));
   app.use("/v1/*", requireBearer(deps.tokens));
+  if (deps.security !== undefined) {
+    app.use("/v1/*", limitSyncRates(createHttpRateLimiters(deps.security)));
+  }
   app.route("/", conversationRoutes(deps));
   app.route("/", syncRoutes(deps));
   // TODO: serve GET /metrics in the Prometheus format, because operators expect it; no counters exist yet.

@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       pushBatchMaxOps: 1000,
       listenHeartbeatMs: 5000,
       natsUrl: undefined,
+      security: expect.any(Object),
     });
   });
 
@@ -57,6 +58,7 @@ describe("loadConfig", () => {
       pushBatchMaxOps: 50,
       listenHeartbeatMs: 250,
       natsUrl: "nats://127.0.0.1:4222",
+      security: expect.any(Object),
     });
   });
 

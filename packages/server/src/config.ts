@@ -1,3 +1,5 @@
+import { parseSecurityConfig, type SecurityConfig } from "./security/security-config.ts";
+
 /** The server's settings, parsed from the environment by {@link loadConfig}. */
 export interface Config {
   /** TCP port to listen on, where 0 picks any free port. */
@@ -22,6 +24,8 @@ export interface Config {
   listenHeartbeatMs: number;
   /** A `nats://` URL makes nodes notify each other through NATS instead of NOTIFY. */
   natsUrl: string | undefined;
+  /** Token checks, origin allow-list, rate limits and TLS. */
+  security: SecurityConfig;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -75,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems,
     }),
     natsUrl: parseNatsUrl(read("NATS_URL"), read("DATABASE_URL"), problems),
+    security: parseSecurityConfig(read, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,12 +1,13 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAdaptorServer } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { TestHooks } from "./app-env.ts";
 import { createTokenAuthority, makeDevSecret } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { createNodeServer, warnOnOpenSettings } from "./security/node-server.ts";
+import { createSocketLimits } from "./security/socket-limits.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
 import { NatsNotifier } from "./ws/nats-notifier.ts";
@@ -57,7 +58,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (devMode) {
     logger.warn("AUTH_SECRET is not set: dev mode, with a random secret and POST /v1/dev/token");
   }
-  const tokens = createTokenAuthority(config.authSecret ?? makeDevSecret());
+  warnOnOpenSettings(config, logger);
+  const tokens = createTokenAuthority(config.authSecret ?? makeDevSecret(), {
+    clockSkewS: config.security.jwtClockSkewS,
+    issuer: config.security.jwtIssuer,
+    audience: config.security.jwtAudience,
+  });
 
   const store = await openStore(config);
   const hub = new SocketHub();
@@ -71,16 +77,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     demoDir: config.demoDir,
     pushBatchMaxOps: config.pushBatchMaxOps,
     testHooks,
+    security: config.security,
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createNodeServer(app.fetch, config);
   const sockets = attachSocketServer(server, {
     hub,
     notifier,
     tokens,
     store,
-    typingLimiter: new TypingLimiter(),
+    typingLimiter: new TypingLimiter(config.security.typingIntervalMs),
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
+    limits: createSocketLimits(config.security),
   });
 
   try {
@@ -91,7 +99,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${formatHost(config.host)}:${port}`;
+  const scheme = config.security.tls === undefined ? "http" : "https";
+  const url = `${scheme}://${formatHost(config.host)}:${port}`;
   logger.info({ url, port, store: store.kind }, "server started");
 
   let closing: Promise<void> | undefined;

@@ -17,6 +17,16 @@ export interface TokenAuthority {
   verify(token: string): Promise<TokenClaims>;
 }
 
+/** Checks beyond the signature, `exp` and `sub`; every field is optional. */
+export interface TokenCheckOptions {
+  /** Leeway in seconds for `exp` and `nbf`; default 30. */
+  clockSkewS?: number | undefined;
+  /** Required `iss` claim, also set on issued tokens. */
+  issuer?: string | undefined;
+  /** Required `aud` claim, also set on issued tokens. */
+  audience?: string | undefined;
+}
+
 /** Lifetime of dev tokens. */
 export const devTokenLifetimeMs = 24 * 60 * 60 * 1000;
 
@@ -28,24 +38,34 @@ export function makeDevSecret(): string {
 /**
  * Creates the token authority for a secret. Verification pins HS256, so a
  * token with `alg: none` or another algorithm fails, and requires `exp`
- * and a `sub` of 1 to 128 characters.
+ * and a `sub` of 1 to 128 characters. `nbf`, when present, is checked
+ * with the same clock skew as `exp`.
  */
-export function createTokenAuthority(secret: string): TokenAuthority {
+export function createTokenAuthority(
+  secret: string,
+  options: TokenCheckOptions = {},
+): TokenAuthority {
   const key = new TextEncoder().encode(secret);
+  const { clockSkewS = 30, issuer, audience } = options;
   return {
     issue(userId, lifetimeMs = devTokenLifetimeMs) {
-      return new SignJWT({})
+      const token = new SignJWT({})
         .setProtectedHeader({ alg: "HS256", typ: "JWT" })
         .setSubject(userId)
         .setIssuedAt()
-        .setExpirationTime(new Date(Date.now() + lifetimeMs))
-        .sign(key);
+        .setExpirationTime(new Date(Date.now() + lifetimeMs));
+      if (issuer !== undefined) token.setIssuer(issuer);
+      if (audience !== undefined) token.setAudience(audience);
+      return token.sign(key);
     },
     async verify(token) {
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: ["HS256"],
           requiredClaims: ["exp", "sub"],
+          clockTolerance: clockSkewS,
+          ...(issuer === undefined ? {} : { issuer }),
+          ...(audience === undefined ? {} : { audience }),
         });
         const userId = userIdSchema.safeParse(payload.sub);
         if (!userId.success) throw unauthorized("The token's sub claim is not a valid user id.");
@@ -60,6 +80,9 @@ export function createTokenAuthority(secret: string): TokenAuthority {
 
 function describeJoseError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return "The token has expired; get a new one.";
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "nbf") {
+    return "The token is not valid yet (nbf is in the future); check the issuer's clock.";
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     return `The token's ${error.claim} claim is missing or invalid.`;
   }

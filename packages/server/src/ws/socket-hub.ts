@@ -38,6 +38,11 @@ export class SocketHub implements Notifier {
     }
   }
 
+  /** Lists a user's sockets, oldest first. */
+  socketsOf(userId: string): HubSocket[] {
+    return [...(this.#socketsByUser.get(userId) ?? [])];
+  }
+
   /** Counts the registered sockets. */
   get size(): number {
     let count = 0;

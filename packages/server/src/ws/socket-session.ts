@@ -10,6 +10,12 @@ import {
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import type { TokenAuthority } from "../auth/tokens.ts";
+import {
+  evictOldestSockets,
+  FrameRateGate,
+  type FrameVerdict,
+  type SocketLimits,
+} from "../security/socket-limits.ts";
 import type { Store } from "../store/store.ts";
 import { listMemberIds } from "../sync/sequencer.ts";
 import { frameByteLength, parseFrame } from "./client-frames.ts";
@@ -35,6 +41,8 @@ export interface SessionContext {
   typingLimiter: TypingLimiter;
   logger: Logger;
   authTimeoutMs: number;
+  /** Origin, frame, auth and socket-count limits; undefined sets none. */
+  limits?: SocketLimits | undefined;
 }
 
 /**
@@ -52,11 +60,15 @@ export class SocketSession implements HubSocket {
   #frames: Promise<void> = Promise.resolve();
   #authTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
+  readonly #gate: FrameRateGate | undefined;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly context: SessionContext,
+    /** The client's IP address, the key of the auth attempt limit. */
+    private readonly remoteAddress = "unknown",
   ) {
+    this.#gate = context.limits === undefined ? undefined : new FrameRateGate(context.limits);
     this.#log = context.logger.child({ connectionId: this.connectionId });
     this.#authTimer = setTimeout(
       () => this.close(closeCodes.authTimeout, "No auth frame came in time."),
@@ -107,6 +119,7 @@ export class SocketSession implements HubSocket {
       return;
     }
     const frame = parseFrame(data, isBinary);
+    if (!this.#passesRateLimits(frame)) return;
     if (this.#userId === undefined && (frame instanceof ProtocolError || frame.type !== "auth")) {
       this.close(closeCodes.unauthorized, "The first frame must be an auth frame.");
       return;
@@ -116,6 +129,26 @@ export class SocketSession implements HubSocket {
       return;
     }
     await this.#dispatch(frame);
+  }
+
+  /** Applies the rate limits. A frame over them gets its error or close here and goes no further. */
+  #passesRateLimits(frame: ClientFrame | ProtocolError): boolean {
+    if (this.#gate === undefined) return true;
+    let verdict: FrameVerdict = { action: "handle" };
+    if (!(frame instanceof ProtocolError) && frame.type === "auth") {
+      verdict = this.#gate.checkAuth(this.remoteAddress);
+    } else if (this.#userId !== undefined) {
+      verdict = this.#gate.checkFrame(this.#userId);
+    }
+    if (verdict.action === "close") {
+      this.#log.warn({ code: verdict.code, remoteAddress: this.remoteAddress }, verdict.reason);
+      this.close(verdict.code, verdict.reason);
+    }
+    if (verdict.action === "reject") {
+      const waitMs = verdict.retryAfterMs;
+      this.#sendError("rate_limited", `Too many frames for this user; wait ${waitMs} ms.`);
+    }
+    return verdict.action === "handle";
   }
 
   async #dispatch(frame: ClientFrame): Promise<void> {
@@ -139,17 +172,19 @@ export class SocketSession implements HubSocket {
       return;
     }
     if (this.#userId !== undefined && this.#userId !== claims.userId) {
-      this.#sendError("invalid_request", "A socket cannot switch users; open a new one.");
+      this.close(closeCodes.unauthorized, "A socket cannot switch users; open a new one.");
       return;
     }
     if (this.#userId === undefined) {
       this.#userId = claims.userId;
       this.#log = this.#log.child({ userId: claims.userId });
       clearTimeout(this.#authTimer);
+      const maxSockets = this.context.limits?.maxSocketsPerUser;
+      if (maxSockets !== undefined) evictOldestSockets(this.context.hub, claims.userId, maxSockets);
       this.context.hub.add(this);
       this.#log.debug("socket authenticated");
     }
-    // A later auth frame with a fresh token extends the session.
+    // A later auth frame for the same user replaces the token, and so its expiry.
     this.#scheduleExpiry(claims.expiresAtMs);
     this.#sendFrame({ type: "ready", userId: claims.userId, connectionId: this.connectionId });
   }
