@@ -1,6 +1,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { TokenAuthority } from "./auth/tokens.ts";
+import type { ServerMetrics } from "./metrics/server-metrics.ts";
 import type { Store } from "./store/store.ts";
 import type { BeforeCommit } from "./sync/push.ts";
 import type { Notifier } from "./ws/notifier.ts";
@@ -26,6 +27,8 @@ export interface AppDeps {
   devMode: boolean;
   demoDir?: string | undefined;
   testHooks?: TestHooks | undefined;
+  /** When set, `GET /metrics` is served and the sync routes are counted. */
+  metrics?: ServerMetrics | undefined;
 }
 
 /** Hono's environment: node bindings and the per-request variables. */

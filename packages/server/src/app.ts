@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { requireBearer } from "./auth/bearer.ts";
+import { meterSyncRequests } from "./metrics/request-metrics.ts";
 import { conversationRoutes } from "./routes/conversation-routes.ts";
 import { devTokenRoutes } from "./routes/dev-token-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -14,6 +15,7 @@ import {
   handleNotFound,
   payloadTooLarge,
 } from "./routes/http-errors.ts";
+import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
 
 /**
@@ -37,13 +39,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
+  if (deps.metrics !== undefined) {
+    app.use(meterSyncRequests(deps.metrics));
+    app.route("/", metricsRoutes(deps.metrics));
+  }
   app.route("/", healthRoutes(deps));
   // Registered before the bearer check, so it runs without a token.
   app.route("/", devTokenRoutes(deps));
   app.use("/v1/*", requireBearer(deps.tokens));
   app.route("/", conversationRoutes(deps));
   app.route("/", syncRoutes(deps));
-  // TODO: serve GET /metrics in the Prometheus format, because operators expect it; no counters exist yet.
 
   if (deps.demoDir !== undefined) app.use("/*", serveStatic({ root: deps.demoDir }));
   return app;

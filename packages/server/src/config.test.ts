@@ -24,6 +24,8 @@ describe("loadConfig", () => {
       logLevel: "info",
       production: false,
       demoDir: undefined,
+      deliverySloMs: 1000,
+      shutdownTimeoutMs: 10_000,
     });
   });
 
@@ -37,6 +39,8 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       NODE_ENV: "production",
       DEMO_DIR: "/srv/demo",
+      DELIVERY_SLO_MS: "250",
+      SHUTDOWN_TIMEOUT_MS: "3000",
     });
 
     expect(config).toEqual({
@@ -48,6 +52,8 @@ describe("loadConfig", () => {
       logLevel: "debug",
       production: true,
       demoDir: "/srv/demo",
+      deliverySloMs: 250,
+      shutdownTimeoutMs: 3000,
     });
   });
 

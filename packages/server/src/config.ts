@@ -16,6 +16,10 @@ export interface Config {
   production: boolean;
   /** A folder of static files served at `/`, or undefined to serve none. */
   demoDir: string | undefined;
+  /** A notify frame written to a socket within this time after its commit counts as on time. */
+  deliverySloMs: number;
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -56,6 +60,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: parseLogLevel(read("LOG_LEVEL"), problems),
     production,
     demoDir: read("DEMO_DIR"),
+    deliverySloMs: parseMilliseconds("DELIVERY_SLO_MS", read("DELIVERY_SLO_MS"), 1000, problems),
+    shutdownTimeoutMs: parseMilliseconds(
+      "SHUTDOWN_TIMEOUT_MS",
+      read("SHUTDOWN_TIMEOUT_MS"),
+      10_000,
+      problems,
+    ),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -106,6 +117,26 @@ function parseLogLevel(value: string | undefined, problems: string[]): string {
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(", ")}, got "${value}".`);
   }
   return value;
+}
+
+/** The bounds of a duration setting, in milliseconds. */
+const minDurationMs = 1;
+const maxDurationMs = 3_600_000;
+
+function parseMilliseconds(
+  name: string,
+  value: string | undefined,
+  defaultMs: number,
+  problems: string[],
+): number {
+  if (value === undefined) return defaultMs;
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || ms < minDurationMs || ms > maxDurationMs) {
+    problems.push(
+      `${name} must be a whole number of milliseconds from ${minDurationMs} to ${maxDurationMs}, got "${value}".`,
+    );
+  }
+  return ms;
 }
 
 /** Tells whether a data folder setting keeps PGlite in memory. */
