@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { requireBearer } from "./auth/bearer.ts";
+import { logRequests } from "./logging/access-log.ts";
 import { meterSyncRequests } from "./metrics/request-metrics.ts";
 import { conversationRoutes } from "./routes/conversation-routes.ts";
 import { devTokenRoutes } from "./routes/dev-token-routes.ts";
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set("log", deps.logger.child({ requestId: c.get("requestId") }));
     await next();
   });
+  app.use(logRequests());
   app.use(
     bodyLimit({
       maxSize: limits.maxRequestBytes,
