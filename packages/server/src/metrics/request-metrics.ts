@@ -47,7 +47,7 @@ async function readBody(response: Response): Promise<unknown> {
 }
 
 function errorCodeOf(body: unknown, status: number): string {
-  const code = (body as { code?: unknown } | undefined)?.code;
+  const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
   if (typeof code === "string") return code;
   return status >= 500 ? "internal" : "invalid_request";
 }
