@@ -89,6 +89,13 @@ describe.each(storeKinds)("network faults on $kind", ({ kind, skip }) => {
 
       await vi.waitFor(() => expect(aliceStatus.at(-1)).toBe("online"), slow);
       await expectGuarantees(server.url, await server.token("alice"), [alice, bob], 4);
+      const metrics = await alice.getMetrics();
+
+      expect(metrics.reconnects).toBeGreaterThanOrEqual(1);
+      expect(metrics.outboxDepth).toBe(0);
+      expect(metrics.oldestPendingAgeMs).toBeNull();
+      expect(metrics.sendToAck.count).toBe(3);
+      expect(metrics.sendToAck.lastMs).toBeGreaterThan(0);
     },
     120_000,
   );
