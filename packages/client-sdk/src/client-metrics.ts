@@ -6,7 +6,7 @@ const latencyWindowSize = 200;
 
 /** Figures about this client's sync, for the app to show or report. */
 export interface ClientMetrics {
-  /** Messages in the outbox waiting for their ack; failed ones are not counted. */
+  /** Messages in the outbox waiting for their ack. Failed ones are not counted. */
   outboxDepth: number;
   /** Age of the oldest pending message by this device's clock, or null when none waits. */
   oldestPendingAgeMs: number | null;

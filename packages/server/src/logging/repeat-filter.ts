@@ -4,7 +4,7 @@ import type { LogFn, Logger } from "pino";
 export interface RepeatFilterOptions {
   /** At most one line per kind of warning or error in this window. */
   windowMs: number;
-  /** Lowest pino level that is filtered; 40 is warn. */
+  /** Lowest pino level that is filtered, where 40 is warn. */
   minLevel: number;
   now?: () => number;
 }
@@ -14,7 +14,7 @@ interface Window {
   suppressed: number;
 }
 
-/** Kinds tracked at once; past this, windows that have ended are forgotten. */
+/** Kinds tracked at once. Past this, windows that have ended are forgotten. */
 const maxKinds = 1000;
 
 /**

@@ -3,7 +3,7 @@ import type { ServerMetrics } from "./server-metrics.ts";
 /** Called once a frame's write to a socket has completed, with the error when it failed. */
 export type SentCallback = (error?: Error | null) => void;
 
-/** What the socket hub reports about its sockets and the frames it fans out. */
+/** Receiver of the socket hub's events about its sockets and the frames it fans out. */
 export interface HubObserver {
   /** An authenticated socket of `userId` joined the hub. */
   socketAdded(userId: string): void;
@@ -31,7 +31,7 @@ export class HubMeter implements HubObserver {
   readonly #openByUser = new Map<string, number>();
   /** When each user's last socket closed, oldest first, pruned past the reconnect window. */
   readonly #lastClosedAtMs = new Map<string, number>();
-  /** Start times of pending writes; a Set iterates in insertion order, so the first is the oldest. */
+  /** Start times of pending writes. A Set iterates in insertion order, so the first is the oldest. */
   readonly #pending = new Set<{ queuedAtMs: number }>();
 
   constructor(metrics: ServerMetrics, deliverySloMs: number, now: () => number = Date.now) {
