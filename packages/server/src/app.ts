@@ -34,6 +34,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
   });
   app.use(logRequests());
+  // Before the body limit, so that pushes rejected as too large are counted too.
+  if (deps.metrics !== undefined) app.use(meterSyncRequests(deps.metrics));
   app.use(
     bodyLimit({
       maxSize: limits.maxRequestBytes,
@@ -41,10 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
-  if (deps.metrics !== undefined) {
-    app.use(meterSyncRequests(deps.metrics));
-    app.route("/", metricsRoutes(deps.metrics));
-  }
+  if (deps.metrics !== undefined) app.route("/", metricsRoutes(deps.metrics));
   app.route("/", healthRoutes(deps));
   // Registered before the bearer check, so it runs without a token.
   app.route("/", devTokenRoutes(deps));

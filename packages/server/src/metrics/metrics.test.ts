@@ -1,4 +1,4 @@
-import type { PushResponse } from "@syncline/protocol";
+import { limits, type PushResponse } from "@syncline/protocol";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { makeMessage } from "../testing/builders.ts";
 import {
@@ -74,6 +74,19 @@ describe.each(storeKinds)("metrics on %s", (kind) => {
       expect(sampleValue(samples, "syncline_fanout_oldest_pending_seconds")).toBe(0);
       expect(sampleValue(samples, "syncline_store_errors_total")).toBeUndefined();
       expect(sampleValue(samples, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    });
+
+    test("oversized push is counted", async () => {
+      const text = "x".repeat(limits.maxRequestBytes);
+
+      const response = await t.call("POST", "/v1/push", {
+        userId: "alice",
+        body: { ops: [makeMessage("m1", text)] },
+      });
+      const samples = await scrape();
+
+      expect(response.status).toBe(413);
+      expect(sampleValue(samples, "syncline_pushes_total", { code: "payload_too_large" })).toBe(1);
     });
 
     test("quick second socket counts as a reconnect", async () => {

@@ -17,7 +17,8 @@ export function meterSyncRequests(metrics: ServerMetrics): MiddlewareHandler<App
     const startedAtMs = performance.now();
     await next();
 
-    const body = await readBody(c.res);
+    // A successful pull page can be large and its code is known, so only pushes and errors are read.
+    const body = route === "push" || !c.res.ok ? await readBody(c.res) : undefined;
     const code = c.res.ok ? "ok" : errorCodeOf(body, c.res.status);
     if (route !== "push") {
       metrics.pulls.inc({ kind: route === "pull_page" ? "page" : "batch", code });
