@@ -10,6 +10,8 @@ export interface ServerProcess {
   pid: number;
   /** Stdout and stderr lines seen so far, for failure messages. */
   output: string[];
+  /** Resolves with the exit code once the process has exited (null after a signal). */
+  exited: Promise<number | null>;
   /** Sends a signal and waits until the process has exited. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -26,11 +28,13 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   const url = await waitForStart(child, output);
   return {
     url,
     pid: child.pid as number,
     output,
+    exited,
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");

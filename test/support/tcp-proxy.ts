@@ -17,6 +17,13 @@ export interface TcpProxy {
   cutNextPushResponse(): Promise<void>;
   /** Cuts every connection and resets new ones while `offline` is true, like a network outage. */
   setOffline(offline: boolean): void;
+  /**
+   * While `stalled` is true, connections go half-open: the proxy stops
+   * forwarding in both directions and drops the bytes, but closes nothing.
+   * Connections that stalled stay dead afterwards, as a half-open TCP
+   * connection never recovers; only new connections work again.
+   */
+  setStalled(stalled: boolean): void;
   /** Sends new connections to another port, such as a server started afresh; cuts the old ones. */
   setTargetPort(port: number): void;
   close(): Promise<void>;
@@ -26,6 +33,8 @@ interface Pair {
   client: Socket;
   upstream: Socket;
   cutOnResponse: (() => void) | null;
+  /** Set once the connection went half-open; its bytes are dropped from then on. */
+  stalled: boolean;
 }
 
 const pushRequestLine = /^POST \/v1\/push[ ?]/m;
@@ -37,6 +46,7 @@ export async function startTcpProxy(
 ): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let offline = false;
+  let stalled = false;
   let pendingCut: (() => void) | null = null;
   let currentPort = targetPort;
 
@@ -52,9 +62,10 @@ export async function startTcpProxy(
       return;
     }
     const upstream = connect(currentPort, targetHost);
-    const pair: Pair = { client, upstream, cutOnResponse: null };
+    const pair: Pair = { client, upstream, cutOnResponse: null, stalled };
     pairs.add(pair);
     client.on("data", (chunk: Buffer) => {
+      if (pair.stalled) return;
       const head = chunk.toString("latin1");
       if (pendingCut !== null && pushRequestLine.test(head)) {
         pair.cutOnResponse = pendingCut;
@@ -63,6 +74,7 @@ export async function startTcpProxy(
       upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
+      if (pair.stalled) return;
       if (pair.cutOnResponse !== null) {
         const done = pair.cutOnResponse;
         cut(pair);
@@ -91,6 +103,10 @@ export async function startTcpProxy(
     setOffline(value) {
       offline = value;
       if (value) for (const pair of [...pairs]) cut(pair);
+    },
+    setStalled(value) {
+      stalled = value;
+      if (value) for (const pair of pairs) pair.stalled = true;
     },
     setTargetPort(port) {
       currentPort = port;

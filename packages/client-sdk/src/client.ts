@@ -2,6 +2,7 @@ import type { Conversation, CreateConversationRequest, ServerFrame } from "@sync
 import { userIdSchema } from "@syncline/protocol";
 import { Dexie, liveQuery } from "dexie";
 import { createChat } from "./chat.ts";
+import { type ClientMetrics, trackClientMetrics } from "./client-metrics.ts";
 import { createConnection } from "./connection.ts";
 import * as conversations from "./conversations.ts";
 import { SynclineDb, toStorageError } from "./db.ts";
@@ -63,6 +64,8 @@ export interface SynclineClient {
   subscribeConversations(listener: (conversations: ConversationSummary[]) => void): () => void;
   subscribeStatus(listener: (status: ConnectionStatus) => void): () => void;
   getMessages(conversationId: string): Promise<Message[]>;
+  /** Reads outbox depth, the oldest pending message's age, ack latency and reconnects. */
+  getMetrics(): Promise<ClientMetrics>;
   /** Pushes the outbox and pulls every known conversation until current. */
   sync(): Promise<void>;
   /** Stops the loops, closes the socket and the database; safe to call twice. */
@@ -81,6 +84,7 @@ export function createClient(input: ClientOptions): SynclineClient {
   const db = new SynclineDb(options.databaseName, options);
   const storage = createStorage(db, options.openTimeoutMs, logger);
   const status = createStatusStore((error) => logger.error("A status listener threw.", { error }));
+  const metrics = trackClientMetrics(db, status);
   const tokens = createTokenSource(options.getToken);
   const http = createHttpTransport({
     ...options,
@@ -315,6 +319,7 @@ export function createClient(input: ClientOptions): SynclineClient {
         await storage.ready();
         return readMessages(db, userId, conversationId);
       }),
+    getMetrics: () => withSyncError(() => metrics.read()),
     sync: () =>
       withSyncError(async () => {
         await storage.ready();

@@ -1,5 +1,6 @@
 export type { Conversation, CreateConversationRequest } from "@syncline/protocol";
 export { createClient, type SynclineClient } from "./client.ts";
+export type { ClientMetrics } from "./client-metrics.ts";
 export { fetchDevToken } from "./dev-token.ts";
 export {
   type ClientErrorCode,

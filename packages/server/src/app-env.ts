@@ -1,6 +1,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Logger } from "pino";
 import type { TokenAuthority } from "./auth/tokens.ts";
+import type { ServerMetrics } from "./metrics/server-metrics.ts";
 import type { SecurityConfig } from "./security/security-config.ts";
 import type { Store } from "./store/store.ts";
 import type { BeforeCommit } from "./sync/push.ts";
@@ -31,6 +32,8 @@ export interface AppDeps {
   testHooks?: TestHooks | undefined;
   /** CORS origins and per-user rate limits; undefined applies neither. */
   security?: SecurityConfig | undefined;
+  /** When set, `GET /metrics` is served and the sync routes are counted. */
+  metrics?: ServerMetrics | undefined;
 }
 
 /** Hono's environment: node bindings and the per-request variables. */

@@ -5,6 +5,8 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { requireBearer } from "./auth/bearer.ts";
+import { logRequests } from "./logging/access-log.ts";
+import { meterSyncRequests } from "./metrics/request-metrics.ts";
 import { conversationRoutes } from "./routes/conversation-routes.ts";
 import { devTokenRoutes } from "./routes/dev-token-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -14,6 +16,7 @@ import {
   handleNotFound,
   payloadTooLarge,
 } from "./routes/http-errors.ts";
+import { metricsRoutes } from "./routes/metrics-routes.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
 import { createHttpRateLimiters, limitSyncRates } from "./security/http-rate-limits.ts";
 import { corsForOrigins } from "./security/origins.ts";
@@ -33,6 +36,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
   });
   if (deps.security !== undefined) app.use(corsForOrigins(deps.security.allowedOrigins));
+  app.use(logRequests());
+  // Before the body limit, so that pushes rejected as too large are counted too.
+  if (deps.metrics !== undefined) app.use(meterSyncRequests(deps.metrics));
   app.use(
     bodyLimit({
       maxSize: limits.maxRequestBytes,
@@ -40,6 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
 
+  if (deps.metrics !== undefined) app.route("/", metricsRoutes(deps.metrics));
   app.route("/", healthRoutes(deps));
   // Registered before the bearer check, so it runs without a token.
   app.route("/", devTokenRoutes(deps));
@@ -49,7 +56,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route("/", conversationRoutes(deps));
   app.route("/", syncRoutes(deps));
-  // TODO: serve GET /metrics in the Prometheus format, because operators expect it; no counters exist yet.
 
   if (deps.demoDir !== undefined) app.use("/*", serveStatic({ root: deps.demoDir }));
   return app;

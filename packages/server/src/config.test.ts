@@ -28,6 +28,8 @@ describe("loadConfig", () => {
       listenHeartbeatMs: 5000,
       natsUrl: undefined,
       security: expect.any(Object),
+      deliverySloMs: 1000,
+      shutdownTimeoutMs: 10_000,
     });
   });
 
@@ -44,6 +46,8 @@ describe("loadConfig", () => {
       PUSH_BATCH_MAX_OPS: "50",
       LISTEN_HEARTBEAT_MS: "250",
       NATS_URL: "nats://127.0.0.1:4222",
+      DELIVERY_SLO_MS: "250",
+      SHUTDOWN_TIMEOUT_MS: "3000",
     });
 
     expect(config).toEqual({
@@ -59,6 +63,8 @@ describe("loadConfig", () => {
       listenHeartbeatMs: 250,
       natsUrl: "nats://127.0.0.1:4222",
       security: expect.any(Object),
+      deliverySloMs: 250,
+      shutdownTimeoutMs: 3000,
     });
   });
 

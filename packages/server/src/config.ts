@@ -26,6 +26,10 @@ export interface Config {
   natsUrl: string | undefined;
   /** Token checks, origin allow-list, rate limits and TLS. */
   security: SecurityConfig;
+  /** A notify frame written to a socket within this time after its commit counts as on time. */
+  deliverySloMs: number;
+  /** How long a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -80,6 +84,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     natsUrl: parseNatsUrl(read("NATS_URL"), read("DATABASE_URL"), problems),
     security: parseSecurityConfig(read, problems),
+    deliverySloMs: parseMilliseconds("DELIVERY_SLO_MS", read("DELIVERY_SLO_MS"), 1000, problems),
+    shutdownTimeoutMs: parseMilliseconds(
+      "SHUTDOWN_TIMEOUT_MS",
+      read("SHUTDOWN_TIMEOUT_MS"),
+      10_000,
+      problems,
+    ),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -163,6 +174,26 @@ function parseBounded(
     );
   }
   return parsed;
+}
+
+/** The bounds of a duration setting, in milliseconds. */
+const minDurationMs = 1;
+const maxDurationMs = 3_600_000;
+
+function parseMilliseconds(
+  name: string,
+  value: string | undefined,
+  defaultMs: number,
+  problems: string[],
+): number {
+  if (value === undefined) return defaultMs;
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || ms < minDurationMs || ms > maxDurationMs) {
+    problems.push(
+      `${name} must be a whole number of milliseconds from ${minDurationMs} to ${maxDurationMs}, got "${value}".`,
+    );
+  }
+  return ms;
 }
 
 /** Tells whether a data folder setting keeps PGlite in memory. */

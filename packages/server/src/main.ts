@@ -36,6 +36,12 @@ async function main(): Promise<void> {
 
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "shutting down");
+    // The deadline bounds a shutdown that hangs, such as on a store that never answers.
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

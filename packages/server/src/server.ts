@@ -6,6 +6,9 @@ import type { TestHooks } from "./app-env.ts";
 import { createTokenAuthority, makeDevSecret } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { HubMeter } from "./metrics/hub-meter.ts";
+import { meterStore } from "./metrics/metered-store.ts";
+import { createServerMetrics } from "./metrics/server-metrics.ts";
 import { createNodeServer, warnOnOpenSettings } from "./security/node-server.ts";
 import { createSocketLimits } from "./security/socket-limits.ts";
 import { openStore } from "./store/open-store.ts";
@@ -37,8 +40,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** How long shutdown waits for requests in flight before cutting their connections. */
-const drainTimeoutMs = 5000;
+/**
+ * The share of `config.shutdownTimeoutMs` that requests in flight get to
+ * finish; the rest is left for closing sockets and the store.
+ */
+const drainShare = 0.7;
 
 /**
  * Opens the store (running migrations), then serves HTTP and WebSocket on
@@ -65,8 +71,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     audience: config.security.jwtAudience,
   });
 
-  const store = await openStore(config);
-  const hub = new SocketHub();
+  const metrics = createServerMetrics();
+  const store = meterStore(await openStore(config), metrics);
+  const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs));
   const notifier = await startNotifier(config, store, hub, logger);
   const app = createApp({
     store,
@@ -78,6 +85,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     pushBatchMaxOps: config.pushBatchMaxOps,
     testHooks,
     security: config.security,
+    metrics,
   });
   const server = createNodeServer(app.fetch, config);
   const sockets = attachSocketServer(server, {
@@ -109,7 +117,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     port,
     close() {
       closing ??= (async () => {
-        const drained = stopHttp(server);
+        logger.info({ timeoutMs: config.shutdownTimeoutMs }, "server stopping");
+        const drained = stopHttp(server, config.shutdownTimeoutMs * drainShare);
         await sockets.close();
         await drained;
         await notifier.close?.();
@@ -163,7 +172,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 /** Stops accepting connections, lets requests in flight finish, then cuts what is left. */
-async function stopHttp(server: Server): Promise<void> {
+async function stopHttp(server: Server, drainTimeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);

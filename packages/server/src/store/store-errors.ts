@@ -22,6 +22,10 @@ export function isStoreUnavailable(error: unknown): boolean {
   if (error.message === "PGlite is closed") return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== "string") return false;
+  // 55000 is broad; only its "not currently accepting connections" case is an outage.
+  if (code === "55000" && error.message.includes("not currently accepting connections")) {
+    return true;
+  }
   // SQLSTATE class 08 is "connection exception".
   return connectionCodes.has(code) || unavailableStates.has(code) || code.startsWith("08");
 }

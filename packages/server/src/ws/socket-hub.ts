@@ -1,12 +1,13 @@
 import type { ServerFrame } from "@syncline/protocol";
+import type { HubObserver, SentCallback } from "../metrics/hub-meter.ts";
 import type { CommitNotice, Notifier } from "./notifier.ts";
 
 /** The part of an authenticated socket that the hub uses. */
 export interface HubSocket {
   readonly connectionId: string;
   readonly userId: string;
-  /** Sends an already serialized frame. */
-  sendText(text: string): void;
+  /** Sends an already serialized frame; `onSent` runs once the write completes or fails. */
+  sendText(text: string, onSent?: SentCallback): void;
   close(code: number, reason: string): void;
 }
 
@@ -19,19 +20,27 @@ export class SocketHub implements Notifier {
   readonly #socketsByUser = new Map<string, Set<HubSocket>>();
   /** Called when a user gets a first socket here (true) or loses the last one (false). */
   onUserPresence: ((userId: string, present: boolean) => void) | undefined;
+  readonly #observer: HubObserver | undefined;
+
+  /** `observer` receives socket and frame events, for metrics. */
+  constructor(observer?: HubObserver) {
+    this.#observer = observer;
+  }
 
   /** Registers an authenticated socket. */
   add(socket: HubSocket): void {
     const sockets = this.#socketsByUser.get(socket.userId) ?? new Set();
+    if (sockets.has(socket)) return;
     sockets.add(socket);
     this.#socketsByUser.set(socket.userId, sockets);
     if (sockets.size === 1) this.onUserPresence?.(socket.userId, true);
+    this.#observer?.socketAdded(socket.userId);
   }
 
   /** Forgets a socket; safe to call twice. */
   remove(socket: HubSocket): void {
     const sockets = this.#socketsByUser.get(socket.userId);
-    sockets?.delete(socket);
+    if (sockets?.delete(socket)) this.#observer?.socketRemoved(socket.userId);
     if (sockets?.size === 0) {
       this.#socketsByUser.delete(socket.userId);
       this.onUserPresence?.(socket.userId, false);
@@ -67,13 +76,18 @@ export class SocketHub implements Notifier {
       latestSeq: notice.latestSeq,
     };
     if (notice.events.length > 0) frame.events = [...notice.events];
-    this.send(frame, notice.memberIds);
+    this.#sendText(JSON.stringify(frame), notice.memberIds, Date.now());
   }
 
   send(frame: ServerFrame, userIds: readonly string[]): void {
-    const text = JSON.stringify(frame);
+    this.#sendText(JSON.stringify(frame), userIds);
+  }
+
+  #sendText(text: string, userIds: readonly string[], publishedAtMs?: number): void {
     for (const userId of userIds) {
-      for (const socket of this.#socketsByUser.get(userId) ?? []) socket.sendText(text);
+      for (const socket of this.#socketsByUser.get(userId) ?? []) {
+        socket.sendText(text, this.#observer?.frameQueued(publishedAtMs));
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import {
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import type { TokenAuthority } from "../auth/tokens.ts";
+import type { SentCallback } from "../metrics/hub-meter.ts";
 import {
   evictOldestSockets,
   FrameRateGate,
@@ -99,13 +100,17 @@ export class SocketSession implements HubSocket {
     return this.#userId;
   }
 
-  sendText(text: string): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    if (this.socket.bufferedAmount > maxBufferedBytes) {
-      this.close(closeCodes.tryLater, "The socket is too slow to keep up; reconnect and pull.");
+  sendText(text: string, onSent?: SentCallback): void {
+    if (this.socket.readyState !== this.socket.OPEN) {
+      onSent?.(new Error("The socket is not open."));
       return;
     }
-    this.socket.send(text);
+    if (this.socket.bufferedAmount > maxBufferedBytes) {
+      this.close(closeCodes.tryLater, "The socket is too slow to keep up; reconnect and pull.");
+      onSent?.(new Error("The socket was closed for being too slow."));
+      return;
+    }
+    this.socket.send(text, onSent);
   }
 
   close(code: number, reason: string): void {
