@@ -82,6 +82,13 @@ describe("snapshot store", () => {
   });
 });
 
+function Probe({ client }: { client: SynclineClient }) {
+  const messages = useMessages(client, "c1");
+  const conversations = useConversations(client);
+  const status = useConnectionStatus(client);
+  return createElement("p", null, `${messages.length}/${conversations.length}/${status}`);
+}
+
 describe("hooks", () => {
   test("server render shows the initial snapshots", () => {
     const client = {
@@ -89,14 +96,8 @@ describe("hooks", () => {
       subscribeConversations: vi.fn(() => () => {}),
       subscribeStatus: vi.fn((_listener: (status: ConnectionStatus) => void) => () => {}),
     } as unknown as SynclineClient;
-    function Probe() {
-      const messages = useMessages(client, "c1");
-      const conversations = useConversations(client);
-      const status = useConnectionStatus(client);
-      return createElement("p", null, `${messages.length}/${conversations.length}/${status}`);
-    }
 
-    const html = renderToString(createElement(Probe));
+    const html = renderToString(createElement(Probe, { client }));
 
     expect(html).toBe("<p>0/0/connecting</p>");
   });
