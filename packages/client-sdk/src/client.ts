@@ -16,6 +16,11 @@ import { buildMessageRow } from "./send.ts";
 import { coalesce, createSerial } from "./serial.ts";
 import { createStatusStore } from "./status.ts";
 import { createStorage } from "./storage.ts";
+import {
+  createStorageStatusStore,
+  requestPersistence,
+  type StorageStatus,
+} from "./storage-status.ts";
 import { createTokenSource } from "./token.ts";
 import type { ConnectionStatus, ConversationSummary, Message } from "./types.ts";
 import { outboxToMessage, readMessages, readSummaries } from "./views.ts";
@@ -35,6 +40,10 @@ export interface SynclineClient {
   subscribeMessages(conversationId: string, listener: (messages: Message[]) => void): () => void;
   subscribeConversations(listener: (conversations: ConversationSummary[]) => void): () => void;
   subscribeStatus(listener: (status: ConnectionStatus) => void): () => void;
+  /** Where data is kept (IndexedDB or memory) and whether persistent storage was granted. */
+  getStorageStatus(): StorageStatus;
+  /** Calls the listener with the storage status at once, then on every change. */
+  subscribeStorage(listener: (status: StorageStatus) => void): () => void;
   getMessages(conversationId: string): Promise<Message[]>;
   /** Pushes the outbox and pulls every known conversation until current. */
   sync(): Promise<void>;
@@ -52,7 +61,13 @@ export function createClient(input: ClientOptions): SynclineClient {
   const controller = new AbortController();
   const signal = controller.signal;
   const db = new SynclineDb(options.databaseName, options);
-  const storage = createStorage(db, options.openTimeoutMs, logger);
+  const storageStatus = createStorageStatusStore((error) =>
+    logger.error("A storage status listener threw.", { error }),
+  );
+  const storage = createStorage(db, options.openTimeoutMs, logger, {
+    loadMemory: options.loadMemoryIndexedDb,
+    status: storageStatus,
+  });
   const status = createStatusStore((error) => logger.error("A status listener threw.", { error }));
   const tokens = createTokenSource(options.getToken);
   const http = createHttpTransport({ ...options, tokens, signal });
@@ -121,10 +136,13 @@ export function createClient(input: ClientOptions): SynclineClient {
       if (signal.aborted) return;
       connection.start();
       push.kick();
+      if (storageStatus.get().backend !== "indexeddb") return;
+      void requestPersistence(options.storageManager).then((persisted) => {
+        if (!signal.aborted) storageStatus.update({ persisted });
+      });
     },
     (error: unknown) => {
-      // TODO: sync from memory when IndexedDB cannot be opened, because some private modes and
-      // engines never open it; until then `send` rejects with storage_unavailable there.
+      storageStatus.update({ error: toSyncError(error) });
       logger.error("Could not open the database; nothing is synced.", {
         code: toSyncError(error).code,
       });
@@ -215,6 +233,8 @@ export function createClient(input: ClientOptions): SynclineClient {
       subscribe(() => readMessages(db, userId, conversationId), listener),
     subscribeConversations: (listener) => subscribe(() => readSummaries(db, userId), listener),
     subscribeStatus: (listener) => status.subscribe(listener),
+    getStorageStatus: () => storageStatus.get(),
+    subscribeStorage: (listener) => storageStatus.subscribe(listener),
     getMessages: (conversationId) =>
       withSyncError(async () => {
         await storage.ready();

@@ -11,6 +11,7 @@ export {
 } from "./errors.ts";
 export type { LogContext, Logger } from "./logger.ts";
 export type { ClientOptions } from "./options.ts";
+export type { StorageManagerLike, StorageStatus } from "./storage-status.ts";
 export type { GetToken } from "./token.ts";
 export type {
   ConnectionStatus,

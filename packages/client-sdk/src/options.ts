@@ -1,6 +1,8 @@
 import { limits } from "@syncline/protocol";
 import { type BackoffOptions, defaultBackoff } from "./backoff.ts";
 import { createConsoleLogger, type Logger } from "./logger.ts";
+import { loadFakeIndexedDb, type MemoryIndexedDbLoader } from "./memory-fallback.ts";
+import { defaultStorageManager, type StorageManagerLike } from "./storage-status.ts";
 import type { GetToken } from "./token.ts";
 import type { WebSocketConstructorLike } from "./types.ts";
 
@@ -31,6 +33,15 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Bound on opening IndexedDB; it is tried twice. Default 3 s. */
   openTimeoutMs?: number;
+  /**
+   * Where data goes when IndexedDB cannot be opened: "memory" (the default)
+   * keeps the client working until the page closes, "none" makes `send` reject.
+   */
+  storageFallback?: "memory" | "none";
+  /** Loads the in-memory IndexedDB of the fallback; defaults to fake-indexeddb. */
+  loadMemoryIndexedDb?: MemoryIndexedDbLoader;
+  /** Asked for persistent storage; defaults to `navigator.storage`. */
+  storageManager?: StorageManagerLike;
 }
 
 /** Every option with its default filled in. */
@@ -50,6 +61,8 @@ export interface ResolvedOptions {
   pullLimit: number;
   requestTimeoutMs: number;
   openTimeoutMs: number;
+  loadMemoryIndexedDb: MemoryIndexedDbLoader | undefined;
+  storageManager: StorageManagerLike | undefined;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
@@ -79,6 +92,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     pullLimit: Math.min(options.pullLimit ?? limits.defaultPullLimit, limits.maxPullLimit),
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     openTimeoutMs: options.openTimeoutMs ?? 3_000,
+    loadMemoryIndexedDb:
+      options.storageFallback === "none"
+        ? undefined
+        : (options.loadMemoryIndexedDb ?? loadFakeIndexedDb),
+    storageManager: options.storageManager ?? defaultStorageManager(),
   };
 }
 
