@@ -1,5 +1,6 @@
 import { useMemo, useSyncExternalStore } from "react";
 import type { SynclineClient } from "../client.ts";
+import type { StorageStatus } from "../storage-status.ts";
 import type { ConnectionStatus, ConversationSummary, Message } from "../types.ts";
 import { createSnapshotStore, isDeepEqual } from "./snapshot-store.ts";
 
@@ -49,6 +50,20 @@ export function useConnectionStatus(client: SynclineClient): ConnectionStatus {
       createSnapshotStore<ConnectionStatus>(
         (listener) => client.subscribeStatus(listener),
         "connecting",
+        Object.is,
+      ),
+    [client],
+  );
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+}
+
+/** Returns where the client keeps data and whether persistent storage was granted. */
+export function useStorageStatus(client: SynclineClient): StorageStatus {
+  const store = useMemo(
+    () =>
+      createSnapshotStore<StorageStatus>(
+        (listener) => client.subscribeStorage(listener),
+        client.getStorageStatus(),
         Object.is,
       ),
     [client],

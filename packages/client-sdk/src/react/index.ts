@@ -1,2 +1,7 @@
-export { useConnectionStatus, useConversations, useMessages } from "./hooks.ts";
+export {
+  useConnectionStatus,
+  useConversations,
+  useMessages,
+  useStorageStatus,
+} from "./hooks.ts";
 export { createSnapshotStore, isDeepEqual, type SnapshotStore } from "./snapshot-store.ts";
