@@ -1,4 +1,23 @@
+import { useSyncExternalStore } from "react";
 import { type SynclineClient, useConnectionStatus, useStorageStatus } from "./sdk.ts";
+
+function subscribeOnline(onChange: () => void): () => void {
+  window.addEventListener("online", onChange);
+  window.addEventListener("offline", onChange);
+  return () => {
+    window.removeEventListener("online", onChange);
+    window.removeEventListener("offline", onChange);
+  };
+}
+
+/**
+ * Returns false while the browser reports no network. A socket can stay
+ * open for a while after the network went away, so this shows the banner
+ * before the client notices.
+ */
+function useBrowserOnline(): boolean {
+  return useSyncExternalStore(subscribeOnline, () => navigator.onLine);
+}
 
 /**
  * The warnings above the conversation: offline, not authorized, and data
@@ -7,9 +26,10 @@ import { type SynclineClient, useConnectionStatus, useStorageStatus } from "./sd
 export function Banners({ client }: { client: SynclineClient }) {
   const status = useConnectionStatus(client);
   const storage = useStorageStatus(client);
+  const browserOnline = useBrowserOnline();
   return (
     <div className="banners">
-      {status === "offline" && (
+      {(status === "offline" || !browserOnline) && (
         <p className="banner offline-banner" role="alert">
           You are offline. New messages wait on this device and are sent when the connection
           returns.
