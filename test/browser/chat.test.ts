@@ -144,4 +144,29 @@ describe.skipIf(!hasChromium())("demo in Chromium", () => {
     },
     browserTestTimeoutMs,
   );
+
+  test(
+    "unopenable IndexedDB falls back to memory",
+    async () => {
+      server = await startDemoServer();
+      await (await server.api("bob")).createConversation("general", ["alice"]);
+      const context = await browser.newContext();
+      contexts.push(context);
+      // Stands in for engines whose indexedDB.open never settles: the request fires no event.
+      await context.addInitScript(() => {
+        IDBFactory.prototype.open = () => ({}) as IDBOpenDBRequest;
+      });
+      const page = await context.newPage();
+
+      await page.goto(`${server.url}/#user=alice&conversation=general`);
+      await page.locator(".storage-banner").waitFor({ timeout: 30_000 });
+      await sendFromPage(page, "from memory");
+
+      await vi.waitFor(async () => {
+        expect(await shownMessages(page)).toEqual([{ text: "from memory", state: "sent" }]);
+      }, waitLong);
+      expect(await serverTexts("general")).toEqual(["from memory"]);
+    },
+    browserTestTimeoutMs,
+  );
 });

@@ -156,7 +156,30 @@ export function createClient(input: ClientOptions): SynclineClient {
 
   const subscribe = <T>(query: () => Promise<T>, listener: (value: T) => void) => {
     assertOpen();
-    const subscription = liveQuery(query).subscribe({
+    // The live query starts once storage is ready: a query started earlier fails for good when
+    // the first open times out and the client falls back to memory.
+    let live: { unsubscribe(): void } | undefined;
+    const subscription = {
+      unsubscribe() {
+        subscription.closed = true;
+        live?.unsubscribe();
+      },
+      closed: false,
+    };
+    const start = () => {
+      if (subscription.closed || signal.aborted) return;
+      live = observe(query, listener);
+    };
+    storage.ready().then(start, () => {});
+    subscriptions.add(subscription);
+    return () => {
+      subscription.unsubscribe();
+      subscriptions.delete(subscription);
+    };
+  };
+
+  const observe = <T>(query: () => Promise<T>, listener: (value: T) => void) =>
+    liveQuery(query).subscribe({
       next: (value) => {
         try {
           listener(value);
@@ -169,12 +192,6 @@ export function createClient(input: ClientOptions): SynclineClient {
           logger.error("A live query failed.", { code: toSyncError(error).code });
       },
     });
-    subscriptions.add(subscription);
-    return () => {
-      subscription.unsubscribe();
-      subscriptions.delete(subscription);
-    };
-  };
 
   const withSyncError = async <T>(run: () => Promise<T>): Promise<T> => {
     assertOpen();

@@ -53,6 +53,8 @@ describe("memory fallback", () => {
     const client = makeClient(server, { indexedDB: hangingFactory(), openTimeoutMs: 50 });
     const statuses: StorageStatus[] = [];
     client.subscribeStorage((status) => statuses.push(status));
+    const shown: string[][] = [];
+    client.subscribeMessages("c1", (messages) => shown.push(messages.map((entry) => entry.text)));
 
     const message = await client.send("c1", "hello");
 
@@ -66,6 +68,7 @@ describe("memory fallback", () => {
       expect((await client.getMessages("c1"))[0]?.state).toBe("sent");
     });
     expect(server.conversations.get("c1")?.events).toHaveLength(1);
+    await vi.waitFor(() => expect(shown.at(-1)).toEqual(["hello"]));
   });
 
   test("fallback none keeps storage_unavailable", async () => {
