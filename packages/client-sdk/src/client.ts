@@ -21,6 +21,7 @@ import {
   requestPersistence,
   type StorageStatus,
 } from "./storage-status.ts";
+import { electTabLeader } from "./tab-leader.ts";
 import { createTokenSource } from "./token.ts";
 import type { ConnectionStatus, ConversationSummary, Message } from "./types.ts";
 import { outboxToMessage, readMessages, readSummaries } from "./views.ts";
@@ -82,7 +83,10 @@ export function createClient(input: ClientOptions): SynclineClient {
     status.set("unauthorized");
   };
   const loopOptions = { ...options, db, http, signal, onUnauthorized };
-  const push = createPushLoop({ ...loopOptions, serial: pushSerial });
+  const pushLoop = createPushLoop({ ...loopOptions, serial: pushSerial });
+  let isLeader = () => false;
+  // Only the leading tab pushes; the others leave their sends in the shared outbox.
+  const push = { ...pushLoop, kick: () => (isLeader() ? pushLoop.kick() : undefined) };
   const refreshList = coalesce(() => conversations.refreshConversations({ db, http }));
   const pull = createPullLoop({
     ...loopOptions,
@@ -134,9 +138,21 @@ export function createClient(input: ClientOptions): SynclineClient {
   storage.ready().then(
     () => {
       if (signal.aborted) return;
-      connection.start();
-      push.kick();
-      if (storageStatus.get().backend !== "indexeddb") return;
+      const shared = storageStatus.get().backend === "indexeddb";
+      isLeader = electTabLeader({
+        db,
+        // Tabs share only IndexedDB, so a tab on the memory backend leads itself.
+        locks: shared ? options.locks : undefined,
+        status,
+        logger,
+        signal,
+        onLeader: () => {
+          connection.start();
+          pushLoop.kick();
+        },
+        onOutboxChange: () => pushLoop.kick(),
+      });
+      if (!shared) return;
       void requestPersistence(options.storageManager).then((persisted) => {
         if (!signal.aborted) storageStatus.update({ persisted });
       });

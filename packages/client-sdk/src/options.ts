@@ -3,6 +3,7 @@ import { type BackoffOptions, defaultBackoff } from "./backoff.ts";
 import { createConsoleLogger, type Logger } from "./logger.ts";
 import { loadFakeIndexedDb, type MemoryIndexedDbLoader } from "./memory-fallback.ts";
 import { defaultStorageManager, type StorageManagerLike } from "./storage-status.ts";
+import { defaultLockManager, type LockManagerLike } from "./tab-leader.ts";
 import type { GetToken } from "./token.ts";
 import type { WebSocketConstructorLike } from "./types.ts";
 
@@ -42,6 +43,11 @@ export interface ClientOptions {
   loadMemoryIndexedDb?: MemoryIndexedDbLoader;
   /** Asked for persistent storage; defaults to `navigator.storage`. */
   storageManager?: StorageManagerLike;
+  /**
+   * Elects one tab per user to hold the socket and run the sync loops;
+   * defaults to `navigator.locks`. Pass null to make every tab sync alone.
+   */
+  locks?: LockManagerLike | null;
 }
 
 /** Every option with its default filled in. */
@@ -63,6 +69,7 @@ export interface ResolvedOptions {
   openTimeoutMs: number;
   loadMemoryIndexedDb: MemoryIndexedDbLoader | undefined;
   storageManager: StorageManagerLike | undefined;
+  locks: LockManagerLike | undefined;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
@@ -97,6 +104,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
         ? undefined
         : (options.loadMemoryIndexedDb ?? loadFakeIndexedDb),
     storageManager: options.storageManager ?? defaultStorageManager(),
+    locks: options.locks === null ? undefined : (options.locks ?? defaultLockManager()),
   };
 }
 
