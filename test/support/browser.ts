@@ -31,7 +31,7 @@ export function hasChromium(): boolean {
   return false;
 }
 
-/** Launches headless Chromium with the flags that keep it off the network and quiet. */
+/** Launches headless Chromium with its background network traffic and updates turned off. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
@@ -56,7 +56,7 @@ export function ensureDemoBuilt(): void {
 /** A dev-mode server on PGlite that serves the demo and can restart on the same port and data. */
 export interface DemoServer {
   readonly url: string;
-  /** Stops the server, as a deploy or crash would; the data folder stays. */
+  /** Stops the server gracefully, as a deploy does; the data folder stays. */
   stop(): Promise<void>;
   /** Starts it again on the same port and data folder. */
   start(): Promise<void>;

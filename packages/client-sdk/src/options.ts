@@ -35,7 +35,7 @@ export interface ClientOptions {
   /** Bound on opening IndexedDB; it is tried twice. Default 3 s. */
   openTimeoutMs?: number;
   /**
-   * Where data goes when IndexedDB cannot be opened: "memory" (the default)
+   * The backend used when IndexedDB cannot be opened: "memory" (the default)
    * keeps the client working until the page closes, "none" makes `send` reject.
    */
   storageFallback?: "memory" | "none";
