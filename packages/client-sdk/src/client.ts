@@ -135,8 +135,10 @@ export function createClient(input: ClientOptions): SynclineClient {
   };
   const unwatch = watchEnvironment(resume);
 
+  let storageReady = false;
   storage.ready().then(
     () => {
+      storageReady = true;
       if (signal.aborted) return;
       const shared = storageStatus.get().backend === "indexeddb";
       isLeader = electTabLeader({
@@ -186,7 +188,8 @@ export function createClient(input: ClientOptions): SynclineClient {
       if (subscription.closed || signal.aborted) return;
       live = observe(query, listener);
     };
-    storage.ready().then(start, () => {});
+    if (storageReady) start();
+    else storage.ready().then(start, () => {});
     subscriptions.add(subscription);
     return () => {
       subscription.unsubscribe();
