@@ -231,7 +231,11 @@ describe("storage failures", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const client = makeClient(new FakeServer(), { indexedDB: hanging, openTimeoutMs: 3_000 });
+    const client = makeClient(new FakeServer(), {
+      indexedDB: hanging,
+      openTimeoutMs: 3_000,
+      storageFallback: "none",
+    });
 
     const sending = client.send("c1", "hello");
     const outcome = expect(sending).rejects.toMatchObject({ code: "storage_unavailable" });

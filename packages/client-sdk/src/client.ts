@@ -19,6 +19,12 @@ import { buildMessageRow } from "./send.ts";
 import { coalesce, createSerial } from "./serial.ts";
 import { createStatusStore } from "./status.ts";
 import { createStorage } from "./storage.ts";
+import {
+  createStorageStatusStore,
+  requestPersistence,
+  type StorageStatus,
+} from "./storage-status.ts";
+import { electTabLeader } from "./tab-leader.ts";
 import { buildTargetRow, checkStoredTarget, type TargetOpType } from "./target-ops.ts";
 import { createTokenSource } from "./token.ts";
 import type { ConnectionStatus, ConversationSummary, Message, Presence } from "./types.ts";
@@ -63,6 +69,10 @@ export interface SynclineClient {
   subscribeMessages(conversationId: string, listener: (messages: Message[]) => void): () => void;
   subscribeConversations(listener: (conversations: ConversationSummary[]) => void): () => void;
   subscribeStatus(listener: (status: ConnectionStatus) => void): () => void;
+  /** Where data is kept (IndexedDB or memory) and whether persistent storage was granted. */
+  getStorageStatus(): StorageStatus;
+  /** Calls the listener with the storage status at once, then on every change. */
+  subscribeStorage(listener: (status: StorageStatus) => void): () => void;
   getMessages(conversationId: string): Promise<Message[]>;
   /** Reads outbox depth, the oldest pending message's age, ack latency and reconnects. */
   getMetrics(): Promise<ClientMetrics>;
@@ -82,7 +92,13 @@ export function createClient(input: ClientOptions): SynclineClient {
   const controller = new AbortController();
   const signal = controller.signal;
   const db = new SynclineDb(options.databaseName, options);
-  const storage = createStorage(db, options.openTimeoutMs, logger);
+  const storageStatus = createStorageStatusStore((error) =>
+    logger.error("A storage status listener threw.", { error }),
+  );
+  const storage = createStorage(db, options.openTimeoutMs, logger, {
+    loadMemory: options.loadMemoryIndexedDb,
+    status: storageStatus,
+  });
   const status = createStatusStore((error) => logger.error("A status listener threw.", { error }));
   const metrics = trackClientMetrics(db, status);
   const tokens = createTokenSource(options.getToken);
@@ -103,7 +119,10 @@ export function createClient(input: ClientOptions): SynclineClient {
     status.set("unauthorized");
   };
   const loopOptions = { ...options, db, http, signal, onUnauthorized };
-  const push = createPushLoop({ ...loopOptions, serial: pushSerial });
+  const pushLoop = createPushLoop({ ...loopOptions, serial: pushSerial });
+  let isLeader = () => false;
+  // Only the leading tab pushes; the others leave their sends in the shared outbox.
+  const push = { ...pushLoop, kick: () => (isLeader() ? pushLoop.kick() : undefined) };
   const readSender = createReadSender(loopOptions);
   const chat = createChat({ db, http, userId, logger, readSender, connection: () => connection });
   const refreshList = coalesce(() => conversations.refreshConversations({ db, http }));
@@ -160,15 +179,32 @@ export function createClient(input: ClientOptions): SynclineClient {
   };
   const unwatch = watchEnvironment(resume);
 
+  let storageReady = false;
   storage.ready().then(
     () => {
+      storageReady = true;
       if (signal.aborted) return;
-      connection.start();
-      push.kick();
+      const shared = storageStatus.get().backend === "indexeddb";
+      isLeader = electTabLeader({
+        db,
+        // Tabs share only IndexedDB, so a tab on the memory backend leads itself.
+        locks: shared ? options.locks : undefined,
+        status,
+        logger,
+        signal,
+        onLeader: () => {
+          connection.start();
+          pushLoop.kick();
+        },
+        onOutboxChange: () => pushLoop.kick(),
+      });
+      if (!shared) return;
+      void requestPersistence(options.storageManager).then((persisted) => {
+        if (!signal.aborted) storageStatus.update({ persisted });
+      });
     },
     (error: unknown) => {
-      // TODO: sync from memory when IndexedDB cannot be opened, because some private modes and
-      // engines never open it; until then `send` rejects with storage_unavailable there.
+      storageStatus.update({ error: toSyncError(error) });
       logger.error("Could not open the database; nothing is synced.", {
         code: toSyncError(error).code,
       });
@@ -182,7 +218,31 @@ export function createClient(input: ClientOptions): SynclineClient {
 
   const subscribe = <T>(query: () => Promise<T>, listener: (value: T) => void) => {
     assertOpen();
-    const subscription = liveQuery(query).subscribe({
+    // The live query starts once storage is ready: a query started earlier fails for good when
+    // the first open times out and the client falls back to memory.
+    let live: { unsubscribe(): void } | undefined;
+    const subscription = {
+      unsubscribe() {
+        subscription.closed = true;
+        live?.unsubscribe();
+      },
+      closed: false,
+    };
+    const start = () => {
+      if (subscription.closed || signal.aborted) return;
+      live = observe(query, listener);
+    };
+    if (storageReady) start();
+    else storage.ready().then(start, () => {});
+    subscriptions.add(subscription);
+    return () => {
+      subscription.unsubscribe();
+      subscriptions.delete(subscription);
+    };
+  };
+
+  const observe = <T>(query: () => Promise<T>, listener: (value: T) => void) =>
+    liveQuery(query).subscribe({
       next: (value) => {
         try {
           listener(value);
@@ -195,12 +255,6 @@ export function createClient(input: ClientOptions): SynclineClient {
           logger.error("A live query failed.", { code: toSyncError(error).code });
       },
     });
-    subscriptions.add(subscription);
-    return () => {
-      subscription.unsubscribe();
-      subscriptions.delete(subscription);
-    };
-  };
 
   const withSyncError = async <T>(run: () => Promise<T>): Promise<T> => {
     assertOpen();
@@ -314,6 +368,8 @@ export function createClient(input: ClientOptions): SynclineClient {
       subscribe(() => readMessages(db, userId, conversationId), listener),
     subscribeConversations: (listener) => subscribe(() => readSummaries(db, userId), listener),
     subscribeStatus: (listener) => status.subscribe(listener),
+    getStorageStatus: () => storageStatus.get(),
+    subscribeStorage: (listener) => storageStatus.subscribe(listener),
     getMessages: (conversationId) =>
       withSyncError(async () => {
         await storage.ready();

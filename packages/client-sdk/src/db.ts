@@ -109,12 +109,16 @@ export function syncTables(db: SynclineDb) {
 export async function openWithTimeout(db: SynclineDb, timeoutMs: number): Promise<void> {
   let lastError: unknown;
   for (let tryNumber = 0; tryNumber < 2; tryNumber++) {
+    const opening = db.open();
     try {
-      await withTimeout(db.open(), timeoutMs);
+      await withTimeout(opening, timeoutMs);
       return;
     } catch (error) {
       lastError = error;
-      db.close({ disableAutoOpen: false });
+      // Only a close that disables auto-open cancels an open in progress; without the cancel,
+      // the next db.open() would wait on the same unsettled request instead of trying again.
+      db.close();
+      await opening.catch(() => {});
     }
   }
   throw toStorageError(lastError, `opening database ${db.name}`);

@@ -13,6 +13,8 @@ export {
 export type { Reaction } from "./fold.ts";
 export type { LogContext, Logger } from "./logger.ts";
 export type { ClientOptions } from "./options.ts";
+export type { StorageManagerLike, StorageStatus } from "./storage-status.ts";
+export type { LockManagerLike } from "./tab-leader.ts";
 export type { GetToken } from "./token.ts";
 export type {
   ConnectionStatus,

@@ -1,6 +1,9 @@
 import { limits } from "@syncline/protocol";
 import { type BackoffOptions, defaultBackoff } from "./backoff.ts";
 import { createConsoleLogger, type Logger } from "./logger.ts";
+import { loadFakeIndexedDb, type MemoryIndexedDbLoader } from "./memory-fallback.ts";
+import { defaultStorageManager, type StorageManagerLike } from "./storage-status.ts";
+import { defaultLockManager, type LockManagerLike } from "./tab-leader.ts";
 import type { GetToken } from "./token.ts";
 import type { WebSocketConstructorLike } from "./types.ts";
 
@@ -31,6 +34,20 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Bound on opening IndexedDB; it is tried twice. Default 3 s. */
   openTimeoutMs?: number;
+  /**
+   * The backend used when IndexedDB cannot be opened: "memory" (the default)
+   * keeps the client working until the page closes, "none" makes `send` reject.
+   */
+  storageFallback?: "memory" | "none";
+  /** Loads the in-memory IndexedDB of the fallback; defaults to fake-indexeddb. */
+  loadMemoryIndexedDb?: MemoryIndexedDbLoader;
+  /** Asked for persistent storage; defaults to `navigator.storage`. */
+  storageManager?: StorageManagerLike;
+  /**
+   * Elects one tab per user to hold the socket and run the sync loops;
+   * defaults to `navigator.locks`. Pass null to make every tab sync alone.
+   */
+  locks?: LockManagerLike | null;
 }
 
 /** Every option with its default filled in. */
@@ -50,6 +67,9 @@ export interface ResolvedOptions {
   pullLimit: number;
   requestTimeoutMs: number;
   openTimeoutMs: number;
+  loadMemoryIndexedDb: MemoryIndexedDbLoader | undefined;
+  storageManager: StorageManagerLike | undefined;
+  locks: LockManagerLike | undefined;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
@@ -79,6 +99,12 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     pullLimit: Math.min(options.pullLimit ?? limits.defaultPullLimit, limits.maxPullLimit),
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     openTimeoutMs: options.openTimeoutMs ?? 3_000,
+    loadMemoryIndexedDb:
+      options.storageFallback === "none"
+        ? undefined
+        : (options.loadMemoryIndexedDb ?? loadFakeIndexedDb),
+    storageManager: options.storageManager ?? defaultStorageManager(),
+    locks: options.locks === null ? undefined : (options.locks ?? defaultLockManager()),
   };
 }
 

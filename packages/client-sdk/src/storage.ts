@@ -1,6 +1,16 @@
 import { openWithTimeout, type SynclineDb, toStorageError } from "./db.ts";
 import { SyncError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import { type MemoryIndexedDbLoader, switchBackend } from "./memory-fallback.ts";
+import { reopenOnConnectionLoss } from "./reopen-on-loss.ts";
+import type { StorageStatusStore } from "./storage-status.ts";
+
+/** The memory fallback of the storage and the store that reports where data is kept. */
+export interface StorageFallback {
+  /** Undefined keeps the client on IndexedDB only: `send` then rejects when it cannot open. */
+  loadMemory: MemoryIndexedDbLoader | undefined;
+  status: StorageStatusStore;
+}
 
 /** Guards the app's writes to IndexedDB against engines that hang, lose the connection or fill up. */
 export interface Storage {
@@ -14,9 +24,15 @@ export interface Storage {
   write<T>(action: string, run: () => Promise<T>): Promise<T>;
 }
 
-export function createStorage(db: SynclineDb, openTimeoutMs: number, logger: Logger): Storage {
+export function createStorage(
+  db: SynclineDb,
+  openTimeoutMs: number,
+  logger: Logger,
+  fallback?: StorageFallback,
+): Storage {
   let upgradedElsewhere = false;
   let opening: Promise<void> | undefined;
+  reopenOnConnectionLoss(db, logger);
 
   db.on("versionchange", () => {
     upgradedElsewhere = true;
@@ -26,7 +42,7 @@ export function createStorage(db: SynclineDb, openTimeoutMs: number, logger: Log
   });
 
   const ready = (): Promise<void> => {
-    opening ??= openWithTimeout(db, openTimeoutMs);
+    opening ??= openOrFallBack(db, openTimeoutMs, logger, fallback);
     return opening;
   };
 
@@ -63,4 +79,32 @@ export function createStorage(db: SynclineDb, openTimeoutMs: number, logger: Log
       }
     },
   };
+}
+
+/**
+ * Opens IndexedDB and, when it cannot be opened, switches the database to an
+ * in-memory backend so the client still sends while online. The status
+ * store reports which backend is in use and why.
+ */
+async function openOrFallBack(
+  db: SynclineDb,
+  openTimeoutMs: number,
+  logger: Logger,
+  fallback: StorageFallback | undefined,
+): Promise<void> {
+  try {
+    await openWithTimeout(db, openTimeoutMs);
+    fallback?.status.update({ backend: "indexeddb" });
+    return;
+  } catch (error) {
+    if (fallback?.loadMemory === undefined) throw error;
+    const failure = toStorageError(error, `opening database ${db.name}`);
+    logger.error(
+      "IndexedDB cannot be opened; keeping data in memory, so unsent messages are lost on close.",
+      { code: failure.code, reason: failure.message },
+    );
+    switchBackend(db, await fallback.loadMemory());
+    await openWithTimeout(db, openTimeoutMs);
+    fallback.status.update({ backend: "memory", error: failure });
+  }
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { conversationIdSchema, cursorSchema, storableText, userIdSchema } from "./ids.ts";
 import { limits } from "./limits.ts";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Stable error codes. The first nine are the wire contract's; the rest are

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { countCodePoints } from "./limits.ts";
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;

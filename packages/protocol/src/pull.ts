@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { errorBodySchema } from "./errors.ts";
 import { eventSchema } from "./events.ts";
 import { conversationIdSchema, cursorSchema } from "./ids.ts";

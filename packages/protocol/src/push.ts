@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { errorCodeSchema } from "./errors.ts";
 import { clientIdSchema, seqSchema, timestampSchema } from "./ids.ts";
 import { limits } from "./limits.ts";

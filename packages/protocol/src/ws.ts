@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { errorCodeSchema } from "./errors.ts";
 import { eventSchema } from "./events.ts";
 import { conversationIdSchema, cursorSchema, userIdSchema } from "./ids.ts";

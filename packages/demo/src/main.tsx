@@ -1,5 +1,6 @@
-import { startApp } from "./app.ts";
+import { createRoot } from "react-dom/client";
+import { App } from "./app.tsx";
 
 const root = document.getElementById("app");
 if (root === null) throw new Error("The page has no #app element to render into.");
-startApp(root);
+createRoot(root).render(<App />);

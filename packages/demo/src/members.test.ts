@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { splitMembers } from "./conversation-forms.ts";
+import { splitMembers } from "./members.ts";
 
 describe("splitMembers", () => {
   test("splits on commas and trims", () => {

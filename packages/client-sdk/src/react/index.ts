@@ -1,0 +1,7 @@
+export {
+  useConnectionStatus,
+  useConversations,
+  useMessages,
+  useStorageStatus,
+} from "./hooks.ts";
+export { createSnapshotStore, isDeepEqual, type SnapshotStore } from "./snapshot-store.ts";
