@@ -4,6 +4,7 @@ import type { TokenAuthority } from "./auth/tokens.ts";
 import type { Store } from "./store/store.ts";
 import type { BeforeCommit } from "./sync/push.ts";
 import type { Notifier } from "./ws/notifier.ts";
+import type { PresenceReader } from "./ws/presence.ts";
 
 /** Fault-injection points for tests; only `startServer`'s options can set them. */
 export interface TestHooks {
@@ -20,6 +21,8 @@ export interface TestHooks {
 export interface AppDeps {
   store: Store;
   notifier: Notifier;
+  /** Who is online, for `GET /v1/presence`; without it every user is reported offline. */
+  presence?: PresenceReader | undefined;
   tokens: TokenAuthority;
   logger: Logger;
   /** True when the dev token endpoint is served (no AUTH_SECRET). */

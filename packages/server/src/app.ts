@@ -14,6 +14,8 @@ import {
   handleNotFound,
   payloadTooLarge,
 } from "./routes/http-errors.ts";
+import { presenceRoutes } from "./routes/presence-routes.ts";
+import { protocolVersionMiddleware } from "./routes/protocol-version.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
 
 /**
@@ -26,6 +28,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound(handleNotFound);
 
   app.use(requestId());
+  app.use(protocolVersionMiddleware());
   app.use(async (c, next) => {
     c.set("log", deps.logger.child({ requestId: c.get("requestId") }));
     await next();
@@ -43,6 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/v1/*", requireBearer(deps.tokens));
   app.route("/", conversationRoutes(deps));
   app.route("/", syncRoutes(deps));
+  app.route("/", presenceRoutes(deps));
   // TODO: serve GET /metrics in the Prometheus format, because operators expect it; no counters exist yet.
 
   if (deps.demoDir !== undefined) app.use("/*", serveStatic({ root: deps.demoDir }));

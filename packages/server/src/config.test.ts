@@ -24,6 +24,10 @@ describe("loadConfig", () => {
       logLevel: "info",
       production: false,
       demoDir: undefined,
+      typingTtlMs: 5000,
+      presenceTtlMs: 60_000,
+      presenceGraceMs: 5000,
+      presenceMaxGroup: 100,
     });
   });
 
@@ -37,6 +41,10 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
       NODE_ENV: "production",
       DEMO_DIR: "/srv/demo",
+      TYPING_TTL_MS: "3000",
+      PRESENCE_TTL_MS: "30000",
+      PRESENCE_GRACE_MS: "2000",
+      PRESENCE_MAX_GROUP: "50",
     });
 
     expect(config).toEqual({
@@ -48,7 +56,21 @@ describe("loadConfig", () => {
       logLevel: "debug",
       production: true,
       demoDir: "/srv/demo",
+      typingTtlMs: 3000,
+      presenceTtlMs: 30_000,
+      presenceGraceMs: 2000,
+      presenceMaxGroup: 50,
     });
+  });
+
+  test("chat timings must be positive integers", () => {
+    expect(
+      problemsOf({ TYPING_TTL_MS: "0", PRESENCE_TTL_MS: "1.5", PRESENCE_MAX_GROUP: "x" }),
+    ).toEqual([
+      'TYPING_TTL_MS must be a positive integer, got "0".',
+      'PRESENCE_TTL_MS must be a positive integer, got "1.5".',
+      'PRESENCE_MAX_GROUP must be a positive integer, got "x".',
+    ]);
   });
 
   test("empty values count as unset", () => {

@@ -16,6 +16,14 @@ export interface Config {
   production: boolean;
   /** A folder of static files served at `/`, or undefined to serve none. */
   demoDir: string | undefined;
+  /** How long a typing indicator shows on receivers without a new typing frame (TYPING_TTL_MS). */
+  typingTtlMs: number;
+  /** A socket with no frame, ping included, for this long keeps no one online (PRESENCE_TTL_MS). */
+  presenceTtlMs: number;
+  /** How long a user without live sockets stays online before offline is sent (PRESENCE_GRACE_MS). */
+  presenceGraceMs: number;
+  /** Conversations with more members than this get no presence frames (PRESENCE_MAX_GROUP). */
+  presenceMaxGroup: number;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -56,6 +64,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: parseLogLevel(read("LOG_LEVEL"), problems),
     production,
     demoDir: read("DEMO_DIR"),
+    typingTtlMs: parsePositiveInt("TYPING_TTL_MS", read("TYPING_TTL_MS"), 5000, problems),
+    presenceTtlMs: parsePositiveInt("PRESENCE_TTL_MS", read("PRESENCE_TTL_MS"), 60_000, problems),
+    presenceGraceMs: parsePositiveInt(
+      "PRESENCE_GRACE_MS",
+      read("PRESENCE_GRACE_MS"),
+      5000,
+      problems,
+    ),
+    presenceMaxGroup: parsePositiveInt(
+      "PRESENCE_MAX_GROUP",
+      read("PRESENCE_MAX_GROUP"),
+      100,
+      problems,
+    ),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -98,6 +120,20 @@ function parseAuthSecret(
     problems.push(`AUTH_SECRET must be at least ${minSecretBytes} bytes long.`);
   }
   return value;
+}
+
+function parsePositiveInt(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < 1 || !Number.isSafeInteger(parsed)) {
+    problems.push(`${name} must be a positive integer, got "${value}".`);
+  }
+  return parsed;
 }
 
 function parseLogLevel(value: string | undefined, problems: string[]): string {

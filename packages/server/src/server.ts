@@ -8,6 +8,8 @@ import { createTokenAuthority, makeDevSecret } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { openStore } from "./store/open-store.ts";
+import type { Store } from "./store/store.ts";
+import { PresenceTracker } from "./ws/presence.ts";
 import { SocketHub } from "./ws/socket-hub.ts";
 import { attachSocketServer } from "./ws/socket-server.ts";
 import { TypingLimiter } from "./ws/typing-limiter.ts";
@@ -28,6 +30,8 @@ export interface RunningServer {
   /** Base URL such as `http://127.0.0.1:54321`. */
   url: string;
   port: number;
+  /** The open store, for tests and tools that inspect what the server wrote. */
+  store: Store;
   /** Stops accepting, closes sockets with 1012, then closes the store; idempotent. */
   close(): Promise<void>;
 }
@@ -57,9 +61,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const store = await openStore(config);
   const hub = new SocketHub();
+  const presence = new PresenceTracker({
+    store,
+    notifier: hub,
+    logger,
+    ttlMs: config.presenceTtlMs,
+    graceMs: config.presenceGraceMs,
+    maxGroupSize: config.presenceMaxGroup,
+  });
   const app = createApp({
     store,
     notifier: hub,
+    presence,
     tokens,
     logger,
     devMode,
@@ -73,6 +86,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tokens,
     store,
     typingLimiter: new TypingLimiter(),
+    presence,
+    typingTtlMs: config.typingTtlMs,
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
   });
@@ -80,6 +95,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
+    presence.close();
     await store.close();
     throw error;
   }
@@ -91,10 +107,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return {
     url,
     port,
+    store,
     close() {
       closing ??= (async () => {
         const drained = stopHttp(server);
         await sockets.close();
+        presence.close();
         await drained;
         await store.close();
         logger.info({ url }, "server stopped");

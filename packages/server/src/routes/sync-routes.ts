@@ -10,6 +10,7 @@ import { type Context, Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app-env.ts";
 import { pullBatch, pullPage } from "../sync/pull.ts";
 import { pushOps } from "../sync/push.ts";
+import { publishCommit } from "../ws/receipt-fanout.ts";
 import { parseInput, readJson } from "./http-errors.ts";
 
 /** `POST /v1/push`, `GET /v1/conversations/{id}/events` and `POST /v1/pull`. */
@@ -30,7 +31,7 @@ export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
     );
 
     // Fanout happens before the response, so a delayed response never delays other readers.
-    for (const commit of outcome.commits) deps.notifier.publish(commit);
+    for (const commit of outcome.commits) publishCommit(deps.notifier, commit);
     const afterCommit = deps.testHooks?.afterCommit;
     if (afterCommit !== undefined) {
       try {

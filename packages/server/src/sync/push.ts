@@ -1,6 +1,7 @@
 import { type Event, jsonByteLength, limits, opSchema, type PushResult } from "@syncline/protocol";
 import { type EventRow, eventColumns, toEvent } from "../store/event-rows.ts";
 import type { SqlRunner, Store } from "../store/store.ts";
+import { memberError } from "./access.ts";
 import { errorResult, type IndexedOp, type OpDecision, planOps } from "./op-plan.ts";
 import { appendEvents, listMemberIds, lockHead } from "./sequencer.ts";
 import { runTransaction, type TransactionOptions } from "./transaction.ts";
@@ -116,12 +117,8 @@ async function pushToConversation(
     return rejectAll("not_found", `Conversation ${conversationId} does not exist.`);
   }
   const memberIds = await listMemberIds(tx, conversationId);
-  if (!memberIds.includes(senderId)) {
-    return rejectAll(
-      "forbidden",
-      `User ${senderId} is not a member of conversation ${conversationId}.`,
-    );
-  }
+  const denied = memberError(memberIds, conversationId, senderId);
+  if (denied !== undefined) return rejectAll("forbidden", denied.message);
 
   const decisions = planOps(ops, {
     senderId,

@@ -10,15 +10,17 @@ import {
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import type { TokenAuthority } from "../auth/tokens.ts";
+import { checkProtocolVersion, supportedProtocolVersions } from "../routes/protocol-version.ts";
 import type { Store } from "../store/store.ts";
-import { listMemberIds } from "../sync/sequencer.ts";
+import { applyDeliveredFrame, relayTyping } from "./chat-frames.ts";
 import { frameByteLength, parseFrame } from "./client-frames.ts";
 import type { Notifier } from "./notifier.ts";
+import type { PresenceTracker } from "./presence.ts";
 import type { HubSocket, SocketHub } from "./socket-hub.ts";
 import type { TypingLimiter } from "./typing-limiter.ts";
 
-/** How long a typing indicator shows without a new typing frame. */
-export const typingExpiresInMs = 5000;
+/** The least time between two `rate_limited` error frames on one socket. */
+const rateLimitErrorIntervalMs = 1000;
 
 /** A slow reader with more unsent bytes than this is closed with "try later". */
 const maxBufferedBytes = 4 * 1024 * 1024;
@@ -33,6 +35,9 @@ export interface SessionContext {
   tokens: TokenAuthority;
   store: Store;
   typingLimiter: TypingLimiter;
+  presence: PresenceTracker;
+  /** The `expiresInMs` of relayed typing frames. */
+  typingTtlMs: number;
   logger: Logger;
   authTimeoutMs: number;
 }
@@ -41,9 +46,7 @@ export interface SessionContext {
  * One client socket: waits for the auth frame, then replies to pings, relays
  * typing and receives fanout through the hub. The socket is closed with
  * 4401 when its token expires, so a session never outlives its token.
- *
- * TODO: send presence frames (online, offline with a TTL swept by time),
- * because only notify, read and typing are live so far.
+ * Every frame after auth keeps the user's presence alive.
  */
 export class SocketSession implements HubSocket {
   readonly connectionId = randomUUID();
@@ -52,6 +55,7 @@ export class SocketSession implements HubSocket {
   #frames: Promise<void> = Promise.resolve();
   #authTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
+  #lastRateLimitErrorMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly socket: WebSocket,
@@ -111,25 +115,38 @@ export class SocketSession implements HubSocket {
       this.close(closeCodes.unauthorized, "The first frame must be an auth frame.");
       return;
     }
+    if (this.#userId !== undefined) this.context.presence.touch(this.connectionId);
     if (frame instanceof ProtocolError) {
       this.#sendError(frame.code, frame.message);
       return;
     }
-    await this.#dispatch(frame);
+    try {
+      await this.#dispatch(frame);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#sendError(error.code, error.message);
+    }
   }
 
   async #dispatch(frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case "auth":
-        return this.#authenticate(frame.token);
+        return this.#authenticate(frame.token, frame.protocolVersion ?? 1);
       case "ping":
         return this.#sendFrame({ type: "pong" });
       case "typing":
         return this.#relayTyping(frame.conversationId);
+      case "delivered":
+        return applyDeliveredFrame(this.context, this.userId, frame);
     }
   }
 
-  async #authenticate(token: string): Promise<void> {
+  async #authenticate(token: string, protocolVersion: number): Promise<void> {
+    const unsupported = checkProtocolVersion(protocolVersion);
+    if (unsupported !== undefined) {
+      this.close(closeCodes.unsupportedVersion, unsupported.message);
+      return;
+    }
     let claims: Awaited<ReturnType<TokenAuthority["verify"]>>;
     try {
       claims = await this.context.tokens.verify(token);
@@ -142,16 +159,34 @@ export class SocketSession implements HubSocket {
       this.#sendError("invalid_request", "A socket cannot switch users; open a new one.");
       return;
     }
-    if (this.#userId === undefined) {
+    const isFirstAuth = this.#userId === undefined;
+    if (isFirstAuth) {
       this.#userId = claims.userId;
       this.#log = this.#log.child({ userId: claims.userId });
       clearTimeout(this.#authTimer);
       this.context.hub.add(this);
+      this.context.presence.connect(this.connectionId, claims.userId);
       this.#log.debug("socket authenticated");
     }
     // A later auth frame with a fresh token extends the session.
     this.#scheduleExpiry(claims.expiresAtMs);
-    this.#sendFrame({ type: "ready", userId: claims.userId, connectionId: this.connectionId });
+    this.#sendFrame({
+      type: "ready",
+      userId: claims.userId,
+      connectionId: this.connectionId,
+      protocolVersions: [...supportedProtocolVersions],
+    });
+    if (isFirstAuth) void this.#sendPresenceSnapshot();
+  }
+
+  /** Sends the presence of every contact, so a new socket starts with a full picture. */
+  async #sendPresenceSnapshot(): Promise<void> {
+    try {
+      const statuses = await this.context.presence.listAudienceStatus(this.userId);
+      for (const status of statuses) this.#sendFrame({ type: "presence", ...status });
+    } catch (error) {
+      this.#log.warn({ err: error }, "presence snapshot failed");
+    }
   }
 
   #scheduleExpiry(expiresAtMs: number): void {
@@ -168,24 +203,22 @@ export class SocketSession implements HubSocket {
   }
 
   async #relayTyping(conversationId: string): Promise<void> {
-    const userId = this.userId;
-    if (!this.context.typingLimiter.allow(userId, conversationId)) return;
-    const memberIds = await listMemberIds(this.context.store, conversationId);
-    if (!memberIds.includes(userId)) {
-      this.#sendError(
-        "forbidden",
-        `User ${userId} is not a member of conversation ${conversationId}.`,
-      );
+    if (!this.context.typingLimiter.allow(this.userId, conversationId)) {
+      this.#sendRateLimited();
       return;
     }
-    const others = memberIds.filter((memberId) => memberId !== userId);
-    const frame = {
-      type: "typing",
-      conversationId,
-      userId,
-      expiresInMs: typingExpiresInMs,
-    } as const;
-    this.context.notifier.send(frame, others);
+    await relayTyping(this.context, this.userId, conversationId);
+  }
+
+  /** Reports dropped typing frames with one error frame per second at most. */
+  #sendRateLimited(): void {
+    const nowMs = Date.now();
+    if (nowMs - this.#lastRateLimitErrorMs < rateLimitErrorIntervalMs) return;
+    this.#lastRateLimitErrorMs = nowMs;
+    this.#sendError(
+      "rate_limited",
+      "Typing frames are limited to one per second per conversation; extra ones were dropped.",
+    );
   }
 
   #sendError(code: ErrorCode, message: string): void {
@@ -199,6 +232,8 @@ export class SocketSession implements HubSocket {
   #dispose(): void {
     clearTimeout(this.#authTimer);
     clearTimeout(this.#expiryTimer);
-    if (this.#userId !== undefined) this.context.hub.remove(this);
+    if (this.#userId === undefined) return;
+    this.context.hub.remove(this);
+    this.context.presence.disconnect(this.connectionId);
   }
 }
