@@ -174,9 +174,15 @@ async function findTargetSenders(
 ): Promise<Map<number, string>> {
   const targetSeqs = ops.flatMap(({ op }) => (op.type === "message" ? [] : [op.body.targetSeq]));
   if (targetSeqs.length === 0) return new Map();
+  // TODO: index message.delete events by target, because this check scans the
+  // conversation's events after each target.
   const rows = await tx.query<{ seq: string | number; sender_id: string }>(
-    `SELECT seq, sender_id FROM events
-      WHERE conversation_id = $1 AND seq = ANY($2::bigint[]) AND type = 'message'`,
+    `SELECT e.seq, e.sender_id FROM events e
+      WHERE e.conversation_id = $1 AND e.seq = ANY($2::bigint[]) AND e.type = 'message'
+        AND NOT EXISTS (
+          SELECT 1 FROM events d
+           WHERE d.conversation_id = e.conversation_id AND d.seq > e.seq
+             AND d.type = 'message.delete' AND d.body->>'targetSeq' = e.seq::text)`,
     [conversationId, [...new Set(targetSeqs)]],
   );
   return new Map(rows.map((row) => [Number(row.seq), row.sender_id]));
