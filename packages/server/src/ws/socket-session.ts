@@ -176,7 +176,8 @@ export class SocketSession implements HubSocket {
       connectionId: this.connectionId,
       protocolVersions: [...supportedProtocolVersions],
     });
-    if (isFirstAuth) void this.#sendPresenceSnapshot();
+    // Awaited, so frames the client sends next are answered after the snapshot.
+    if (isFirstAuth) await this.#sendPresenceSnapshot();
   }
 
   /** Sends the presence of every contact, so a new socket starts with a full picture. */
