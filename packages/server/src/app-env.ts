@@ -21,7 +21,7 @@ export interface TestHooks {
 export interface AppDeps {
   store: Store;
   notifier: Notifier;
-  /** Who is online, for `GET /v1/presence`; without it every user is reported offline. */
+  /** The presence tracker for `GET /v1/presence`. Without it, every user is reported offline. */
   presence?: PresenceReader | undefined;
   tokens: TokenAuthority;
   logger: Logger;

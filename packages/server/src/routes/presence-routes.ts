@@ -4,13 +4,13 @@ import type { AppDeps, AppEnv } from "../app-env.ts";
 import { filterContacts } from "../sync/access.ts";
 import { parseInput } from "./http-errors.ts";
 
-/** The most user ids one `GET /v1/presence` may ask about. */
+/** Maximum number of user ids in one `GET /v1/presence` request. */
 export const maxPresenceQueryIds = 100;
 
 /**
  * `GET /v1/presence?userIds=a,b`: the presence of the named users who
  * share a conversation with the caller. Other ids are left out of the
- * answer rather than rejected, so the answer does not reveal who exists.
+ * response rather than rejected, so the response does not reveal who exists.
  */
 export function presenceRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();

@@ -24,7 +24,7 @@ export function checkProtocolVersion(requested: unknown): ProtocolError | undefi
 }
 
 /**
- * Marks every response with the versions this server speaks, and answers
+ * Marks every response with the versions this server speaks, and returns
  * 426 `unsupported_version` to a request whose version header names
  * another one. A request without the header is version 1.
  */

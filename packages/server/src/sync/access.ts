@@ -3,8 +3,8 @@ import type { SqlRunner } from "../store/store.ts";
 
 /**
  * The one place that decides who may see or touch a conversation. Every
- * route and every socket frame asks here, and every fanout goes to the
- * member list read here at send time, so a removal takes effect at once,
+ * route and every socket frame calls this module, and every fanout goes to
+ * the member list read here at send time, so a removal takes effect at once,
  * also on sockets opened before it. A removed member counts as a
  * non-member: the member row keeps its watermarks, but nothing is served.
  */

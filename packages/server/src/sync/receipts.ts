@@ -2,7 +2,7 @@ import type { Store } from "../store/store.ts";
 import { notMember, readAsMember } from "./access.ts";
 import { listMemberIds } from "./sequencer.ts";
 
-/** Which watermark a receipt reports: read (shown to the user) or delivered (stored on a device). */
+/** The watermark a receipt moves: read (shown to the user) or delivered (stored on a device). */
 export type ReceiptKind = "read" | "delivered";
 
 /** A member's watermarks after a receipt, which of them moved, and whom to tell. */

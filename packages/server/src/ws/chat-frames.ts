@@ -4,7 +4,7 @@ import { markDelivered } from "../sync/receipts.ts";
 import type { Notifier } from "./notifier.ts";
 import { sendReceiptFrames } from "./receipt-fanout.ts";
 
-/** What the chat frame handlers need from the server. */
+/** Services that the chat frame handlers use. */
 export interface ChatFrameContext {
   store: Store;
   notifier: Notifier;
@@ -36,8 +36,8 @@ export async function relayTyping(
 
 /**
  * Applies a delivered receipt sent over the socket, like
- * `POST /v1/conversations/{id}/delivered`, and tells the other members
- * when the watermark moved.
+ * `POST /v1/conversations/{id}/delivered`, and sends a `delivered` frame
+ * to the other members when the watermark moved.
  */
 export async function applyDeliveredFrame(
   context: ChatFrameContext,

@@ -39,7 +39,7 @@ describe.each(storeKinds)("chat frames on %s", (kind) => {
     async function connect(userId: string): Promise<TestSocket> {
       const socket = await openReadySocket(t.url, await t.tokens.issue(userId));
       sockets.push(socket);
-      // The presence snapshot comes before the answer to the first ping.
+      // The presence snapshot arrives before the pong of the first ping.
       await flush(socket);
       return socket;
     }

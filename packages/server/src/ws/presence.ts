@@ -27,7 +27,7 @@ export interface PresenceOptions {
   graceMs: number;
   /** Conversations with more members than this send no presence frames. */
   maxGroupSize: number;
-  /** The least time between two presence frames about one user. */
+  /** Minimum time between two presence frames about one user. */
   coalesceMs?: number;
   now?: () => number;
 }
@@ -49,11 +49,11 @@ interface UserState {
 }
 
 /**
- * Tracks who is online, in memory only: presence is never stored. A user
- * is online while one of their sockets sent a frame within `ttlMs`; a
- * periodic sweep marks silent sockets stale, which also catches half-open
- * connections. Going offline waits `graceMs`, and frames about one user
- * are coalesced to one per `coalesceMs`, so reconnects do not flap.
+ * Tracks who is online, in memory only, because presence is never stored.
+ * A user is online while one of their sockets sent a frame within `ttlMs`.
+ * A periodic sweep marks silent sockets stale, which also catches half-open
+ * connections. Going offline waits `graceMs`, and frames about one user are
+ * coalesced to one per `coalesceMs`, so reconnects do not flap.
  */
 export class PresenceTracker implements PresenceReader {
   readonly #sockets = new Map<string, SocketState>();

@@ -19,7 +19,7 @@ import type { PresenceTracker } from "./presence.ts";
 import type { HubSocket, SocketHub } from "./socket-hub.ts";
 import type { TypingLimiter } from "./typing-limiter.ts";
 
-/** The least time between two `rate_limited` error frames on one socket. */
+/** Minimum time between two `rate_limited` error frames on one socket. */
 const rateLimitErrorIntervalMs = 1000;
 
 /** A slow reader with more unsent bytes than this is closed with "try later". */
@@ -176,7 +176,7 @@ export class SocketSession implements HubSocket {
       connectionId: this.connectionId,
       protocolVersions: [...supportedProtocolVersions],
     });
-    // Awaited, so frames the client sends next are answered after the snapshot.
+    // Awaited, so the client gets the snapshot before the reply to its next frame.
     if (isFirstAuth) await this.#sendPresenceSnapshot();
   }
 
