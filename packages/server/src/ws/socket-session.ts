@@ -159,6 +159,8 @@ export class SocketSession implements HubSocket {
       this.#sendError("invalid_request", "A socket cannot switch users; open a new one.");
       return;
     }
+    // A socket closed while its token was checked must not register, or its user would stay online.
+    if (this.socket.readyState !== this.socket.OPEN) return;
     const isFirstAuth = this.#userId === undefined;
     if (isFirstAuth) {
       this.#userId = claims.userId;
