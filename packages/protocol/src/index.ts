@@ -115,3 +115,6 @@ export const protocolVersion = 1;
 
 /** The HTTP request header that carries the client's protocol version; absent means 1. */
 export const protocolVersionHeader = "syncline-protocol-version";
+
+/** The response header that lists the protocol versions a server speaks, comma-separated. */
+export const protocolVersionsHeader = "syncline-protocol-versions";

@@ -6,6 +6,7 @@ import type { SecurityConfig } from "./security/security-config.ts";
 import type { Store } from "./store/store.ts";
 import type { BeforeCommit } from "./sync/push.ts";
 import type { Notifier } from "./ws/notifier.ts";
+import type { PresenceReader } from "./ws/presence.ts";
 
 /** Fault-injection points for tests; only `startServer`'s options can set them. */
 export interface TestHooks {
@@ -22,6 +23,8 @@ export interface TestHooks {
 export interface AppDeps {
   store: Store;
   notifier: Notifier;
+  /** The presence tracker for `GET /v1/presence`. Without it, every user is reported offline. */
+  presence?: PresenceReader | undefined;
   tokens: TokenAuthority;
   logger: Logger;
   /** True when the dev token endpoint is served (no AUTH_SECRET). */

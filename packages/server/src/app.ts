@@ -17,6 +17,8 @@ import {
   payloadTooLarge,
 } from "./routes/http-errors.ts";
 import { metricsRoutes } from "./routes/metrics-routes.ts";
+import { presenceRoutes } from "./routes/presence-routes.ts";
+import { protocolVersionMiddleware } from "./routes/protocol-version.ts";
 import { syncRoutes } from "./routes/sync-routes.ts";
 import { createHttpRateLimiters, limitSyncRates } from "./security/http-rate-limits.ts";
 import { corsForOrigins } from "./security/origins.ts";
@@ -31,6 +33,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound(handleNotFound);
 
   app.use(requestId());
+  app.use(protocolVersionMiddleware());
   app.use(async (c, next) => {
     c.set("log", deps.logger.child({ requestId: c.get("requestId") }));
     await next();
@@ -56,6 +59,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route("/", conversationRoutes(deps));
   app.route("/", syncRoutes(deps));
+  app.route("/", presenceRoutes(deps));
 
   if (deps.demoDir !== undefined) app.use("/*", serveStatic({ root: deps.demoDir }));
   return app;

@@ -30,6 +30,10 @@ describe("loadConfig", () => {
       security: expect.any(Object),
       deliverySloMs: 1000,
       shutdownTimeoutMs: 10_000,
+      typingTtlMs: 5000,
+      presenceTtlMs: 60_000,
+      presenceGraceMs: 5000,
+      presenceMaxGroup: 100,
     });
   });
 
@@ -48,6 +52,10 @@ describe("loadConfig", () => {
       NATS_URL: "nats://127.0.0.1:4222",
       DELIVERY_SLO_MS: "250",
       SHUTDOWN_TIMEOUT_MS: "3000",
+      TYPING_TTL_MS: "3000",
+      PRESENCE_TTL_MS: "30000",
+      PRESENCE_GRACE_MS: "2000",
+      PRESENCE_MAX_GROUP: "50",
     });
 
     expect(config).toEqual({
@@ -65,6 +73,10 @@ describe("loadConfig", () => {
       security: expect.any(Object),
       deliverySloMs: 250,
       shutdownTimeoutMs: 3000,
+      typingTtlMs: 3000,
+      presenceTtlMs: 30_000,
+      presenceGraceMs: 2000,
+      presenceMaxGroup: 50,
     });
   });
 
@@ -79,6 +91,16 @@ describe("loadConfig", () => {
     expect(problemsOf({ NATS_URL: "http://x" })).toEqual([
       'NATS_URL must be a nats:// or tls:// URL, got "http://x".',
       "NATS_URL needs DATABASE_URL, because nodes on embedded PGlite cannot share data.",
+    ]);
+  });
+
+  test("chat timings must be positive integers", () => {
+    expect(
+      problemsOf({ TYPING_TTL_MS: "0", PRESENCE_TTL_MS: "1.5", PRESENCE_MAX_GROUP: "x" }),
+    ).toEqual([
+      'TYPING_TTL_MS must be a positive integer, got "0".',
+      'PRESENCE_TTL_MS must be a positive integer, got "1.5".',
+      'PRESENCE_MAX_GROUP must be a positive integer, got "x".',
     ]);
   });
 

@@ -30,6 +30,14 @@ export interface Config {
   deliverySloMs: number;
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** How long a typing indicator shows on receivers without a new typing frame (TYPING_TTL_MS). */
+  typingTtlMs: number;
+  /** A socket with no frame, ping included, for this long keeps no one online (PRESENCE_TTL_MS). */
+  presenceTtlMs: number;
+  /** How long a user without live sockets stays online before offline is sent (PRESENCE_GRACE_MS). */
+  presenceGraceMs: number;
+  /** Conversations with more members than this get no presence frames (PRESENCE_MAX_GROUP). */
+  presenceMaxGroup: number;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -91,6 +99,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       10_000,
       problems,
     ),
+    typingTtlMs: parsePositiveInt("TYPING_TTL_MS", read("TYPING_TTL_MS"), 5000, problems),
+    presenceTtlMs: parsePositiveInt("PRESENCE_TTL_MS", read("PRESENCE_TTL_MS"), 60_000, problems),
+    presenceGraceMs: parsePositiveInt(
+      "PRESENCE_GRACE_MS",
+      read("PRESENCE_GRACE_MS"),
+      5000,
+      problems,
+    ),
+    presenceMaxGroup: parsePositiveInt(
+      "PRESENCE_MAX_GROUP",
+      read("PRESENCE_MAX_GROUP"),
+      100,
+      problems,
+    ),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -133,6 +155,20 @@ function parseAuthSecret(
     problems.push(`AUTH_SECRET must be at least ${minSecretBytes} bytes long.`);
   }
   return value;
+}
+
+function parsePositiveInt(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < 1 || !Number.isSafeInteger(parsed)) {
+    problems.push(`${name} must be a positive integer, got "${value}".`);
+  }
+  return parsed;
 }
 
 function parseLogLevel(value: string | undefined, problems: string[]): string {

@@ -16,6 +16,7 @@ import type { Store } from "./store/store.ts";
 import { NatsNotifier } from "./ws/nats-notifier.ts";
 import type { Notifier } from "./ws/notifier.ts";
 import { PgNotifier } from "./ws/pg-notifier.ts";
+import { PresenceTracker } from "./ws/presence.ts";
 import { SocketHub } from "./ws/socket-hub.ts";
 import { attachSocketServer } from "./ws/socket-server.ts";
 import { TypingLimiter } from "./ws/typing-limiter.ts";
@@ -36,6 +37,8 @@ export interface RunningServer {
   /** Base URL such as `http://127.0.0.1:54321`. */
   url: string;
   port: number;
+  /** The open store, for tests and tools that inspect what the server wrote. */
+  store: Store;
   /** Stops accepting, closes sockets with 1012, then closes the store; idempotent. */
   close(): Promise<void>;
 }
@@ -75,9 +78,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = meterStore(await openStore(config), metrics);
   const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs));
   const notifier = await startNotifier(config, store, hub, logger);
+  // TODO: presence frames reach only this node's sockets, because the presence
+  // tracker sends through the local hub rather than the cross-node notifier.
+  const presence = new PresenceTracker({
+    store,
+    notifier: hub,
+    logger,
+    ttlMs: config.presenceTtlMs,
+    graceMs: config.presenceGraceMs,
+    maxGroupSize: config.presenceMaxGroup,
+  });
   const app = createApp({
     store,
     notifier,
+    presence,
     tokens,
     logger,
     devMode,
@@ -94,6 +108,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     tokens,
     store,
     typingLimiter: new TypingLimiter(config.security.typingIntervalMs),
+    presence,
+    typingTtlMs: config.typingTtlMs,
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
     limits: createSocketLimits(config.security),
@@ -102,6 +118,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
+    presence.close();
     await notifier.close?.();
     await store.close();
     throw error;
@@ -115,11 +132,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return {
     url,
     port,
+    store,
     close() {
       closing ??= (async () => {
         logger.info({ timeoutMs: config.shutdownTimeoutMs }, "server stopping");
         const drained = stopHttp(server, config.shutdownTimeoutMs * drainShare);
         await sockets.close();
+        presence.close();
         await drained;
         await notifier.close?.();
         await store.close();

@@ -2,6 +2,7 @@ import {
   addMemberRequestSchema,
   conversationIdSchema,
   createConversationRequestSchema,
+  deliveredRequestSchema,
   readRequestSchema,
   userIdSchema,
 } from "@syncline/protocol";
@@ -9,10 +10,11 @@ import { type Context, Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app-env.ts";
 import { createConversation, listConversations } from "../sync/conversations.ts";
 import { addMember, removeMember } from "../sync/members.ts";
-import { markRead } from "../sync/receipts.ts";
+import { markDelivered, markRead } from "../sync/receipts.ts";
+import { publishCommit, sendReceiptFrames } from "../ws/receipt-fanout.ts";
 import { parseInput, readJson } from "./http-errors.ts";
 
-/** Creating and listing conversations, membership changes and read receipts. */
+/** Creating and listing conversations, membership changes, and read and delivered receipts. */
 export function conversationRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const sequencing = (c: Context<AppEnv>) => ({
@@ -44,7 +46,7 @@ export function conversationRoutes(deps: AppDeps): Hono<AppEnv> {
     const { userId } = parseInput(addMemberRequestSchema, await readJson(c));
     const change = { conversationId, callerId: c.get("userId"), userId };
     const { seq, commit } = await addMember(sequencing(c), change);
-    deps.notifier.publish(commit);
+    publishCommit(deps.notifier, commit);
     return c.json({ seq });
   });
 
@@ -53,7 +55,7 @@ export function conversationRoutes(deps: AppDeps): Hono<AppEnv> {
     const userId = parseInput(userIdSchema, c.req.param("userId"), ["userId"]);
     const change = { conversationId, callerId: c.get("userId"), userId };
     const { seq, commit } = await removeMember(sequencing(c), change);
-    deps.notifier.publish(commit);
+    publishCommit(deps.notifier, commit);
     return c.json({ seq });
   });
 
@@ -61,12 +63,18 @@ export function conversationRoutes(deps: AppDeps): Hono<AppEnv> {
     const conversationId = parseInput(conversationIdSchema, c.req.param("id"), ["id"]);
     const { seq } = parseInput(readRequestSchema, await readJson(c));
     const userId = c.get("userId");
-    const receipt = await markRead(deps.store, conversationId, userId, seq);
-    if (receipt.moved) {
-      const others = receipt.memberIds.filter((memberId) => memberId !== userId);
-      deps.notifier.send({ type: "read", conversationId, userId, seq: receipt.readSeq }, others);
-    }
-    return c.json({ readSeq: receipt.readSeq });
+    const outcome = await markRead(deps.store, conversationId, userId, seq);
+    sendReceiptFrames(deps.notifier, { conversationId, userId, outcome });
+    return c.json({ readSeq: outcome.readSeq });
+  });
+
+  routes.post("/v1/conversations/:id/delivered", async (c) => {
+    const conversationId = parseInput(conversationIdSchema, c.req.param("id"), ["id"]);
+    const { seq } = parseInput(deliveredRequestSchema, await readJson(c));
+    const userId = c.get("userId");
+    const outcome = await markDelivered(deps.store, conversationId, userId, seq);
+    sendReceiptFrames(deps.notifier, { conversationId, userId, outcome });
+    return c.json({ deliveredSeq: outcome.deliveredSeq });
   });
 
   return routes;

@@ -120,6 +120,7 @@ describe.each(storeKinds)("conversations on %s", (kind) => {
       expect(afterSend).toMatchObject({ readSeq: 11, unreadCount: 0 });
       expect(alice.ofType("read")).toEqual([
         { type: "read", conversationId, userId: "bob", seq: 10 },
+        { type: "read", conversationId, userId: "bob", seq: 11 },
       ]);
       alice.detach();
     });
@@ -133,14 +134,15 @@ describe.each(storeKinds)("conversations on %s", (kind) => {
       expect(await response.json()).toEqual({ readSeq: 1 });
     });
 
-    test("reader's own sockets get no read frame", async () => {
+    test("reader's own sockets get the read frame", async () => {
       await create("alice", { id: conversationId, members: ["bob"] });
       await push("alice", ["a"]);
       const bob = recordFrames(t.hub, "bob");
 
       await read("bob", 1);
+      await read("bob", 1);
 
-      expect(bob.ofType("read")).toEqual([]);
+      expect(bob.ofType("read")).toEqual([{ type: "read", conversationId, userId: "bob", seq: 1 }]);
       bob.detach();
     });
 

@@ -11,6 +11,7 @@ import type { AppDeps, AppEnv } from "../app-env.ts";
 import { GroupCommitter } from "../sync/group-commit.ts";
 import { pullBatch, pullPage } from "../sync/pull.ts";
 import { pushOps } from "../sync/push.ts";
+import { publishCommit } from "../ws/receipt-fanout.ts";
 import { parseInput, readJson } from "./http-errors.ts";
 
 /** Ops that one push transaction takes from concurrent pushes, unless configured. */
@@ -25,7 +26,7 @@ export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
     beforeCommit: deps.testHooks?.beforeCommit,
     // Fanout happens before the responses, so a delayed response never delays other readers.
     onCommit: (commits) => {
-      for (const commit of commits) deps.notifier.publish(commit);
+      for (const commit of commits) publishCommit(deps.notifier, commit);
     },
     onRetry: (error, attempt) => deps.logger.warn({ err: error, attempt }, "push batch retried"),
     onSplit: (error, jobs) =>

@@ -49,6 +49,7 @@ export async function createConversation(
     epoch: created.epoch,
     readSeq: 0,
     unreadCount: 0,
+    memberStates: memberIds.map((userId) => ({ userId, readSeq: 0, deliveredSeq: 0 })),
   };
 }
 
@@ -62,11 +63,13 @@ interface ConversationRow {
   members: string[];
   read_seq: string | number;
   unread_count: string | number;
+  member_states: { userId: string; readSeq: string | number; deliveredSeq: string | number }[];
 }
 
 /**
- * Lists the caller's conversations with their members, the caller's read
- * position, and the count of messages after it that others sent.
+ * Lists the caller's conversations with their members, every member's
+ * watermarks, the caller's read position, and the count of messages after
+ * it that others sent.
  */
 export async function listConversations(
   runner: SqlRunner,
@@ -78,6 +81,11 @@ export async function listConversations(
             ARRAY(SELECT o.user_id FROM members o
                    WHERE o.conversation_id = c.id AND o.removed_at IS NULL
                    ORDER BY o.user_id) AS members,
+            (SELECT json_agg(json_build_object('userId', s.user_id, 'readSeq', s.read_seq,
+                                               'deliveredSeq', s.delivered_seq)
+                             ORDER BY s.user_id)
+               FROM members s
+              WHERE s.conversation_id = c.id AND s.removed_at IS NULL) AS member_states,
             (SELECT count(*) FROM events e
               WHERE e.conversation_id = c.id AND e.seq > m.read_seq
                 AND e.type = 'message' AND e.sender_id <> $1) AS unread_count
@@ -95,5 +103,10 @@ export async function listConversations(
     epoch: row.epoch,
     readSeq: Number(row.read_seq),
     unreadCount: Number(row.unread_count),
+    memberStates: row.member_states.map((state) => ({
+      userId: state.userId,
+      readSeq: Number(state.readSeq),
+      deliveredSeq: Number(state.deliveredSeq),
+    })),
   }));
 }

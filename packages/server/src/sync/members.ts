@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ProtocolError } from "@syncline/protocol";
 import type { SqlRunner } from "../store/store.ts";
-import { notFound, notMember } from "./access.ts";
+import { memberError, notFound } from "./access.ts";
 import type { Commit, PushContext } from "./push.ts";
 import { appendEvents, listMemberIds, lockHead } from "./sequencer.ts";
 import { runTransaction } from "./transaction.ts";
@@ -89,7 +89,8 @@ async function changeMembership(
       const head = await lockHead(tx, conversationId);
       if (head === undefined) throw notFound(conversationId);
       const memberIds = await listMemberIds(tx, conversationId);
-      if (!memberIds.includes(callerId)) throw notMember(conversationId, callerId);
+      const denied = memberError(memberIds, conversationId, callerId);
+      if (denied !== undefined) throw denied;
 
       const { type, fanout } = await apply(tx, memberIds);
       const draft = {

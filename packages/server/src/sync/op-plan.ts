@@ -16,7 +16,7 @@ export interface PlanContext {
   createdAt: string;
   /** Committed events whose client id one of the ops uses. */
   committedByClientId: ReadonlyMap<string, Event>;
-  /** Sender of each committed `message` event that an op targets, by seq. */
+  /** Sender of each committed, not deleted `message` event that an op targets, by seq. */
   messageSenderBySeq: ReadonlyMap<number, string>;
 }
 
@@ -30,8 +30,9 @@ export type OpDecision =
  * Decides each op of one conversation in request order. A client id seen
  * before (committed, or earlier in this request) is a duplicate when
  * sender, type and body are equal, and a conflict otherwise. Edits,
- * deletes and reactions must target a `message` event, and only its
- * sender may edit or delete it. New ops get consecutive seqs.
+ * deletes and reactions must target a `message` event that is not
+ * deleted, and only its sender may edit or delete it. Any member may
+ * react. New ops get consecutive seqs.
  */
 export function planOps(ops: readonly IndexedOp[], context: PlanContext): OpDecision[] {
   const acceptedByClientId = new Map<string, Event>();
@@ -56,6 +57,8 @@ export function planOps(ops: readonly IndexedOp[], context: PlanContext): OpDeci
     const event = { conversationId: op.conversationId, ...draft, createdAt: context.createdAt };
     acceptedByClientId.set(op.clientId, event);
     if (op.type === "message") messageSenderBySeq.set(draft.seq, context.senderId);
+    // A deleted message takes no further edits, deletes or reactions, also within this push.
+    if (op.type === "message.delete") messageSenderBySeq.delete(op.body.targetSeq);
     nextSeq++;
     return { kind: "new", index, draft };
   });
@@ -83,7 +86,7 @@ function checkTarget(
   const { targetSeq } = op.body;
   const targetSender = messageSenderBySeq.get(targetSeq);
   if (targetSender === undefined) {
-    const message = `Invalid ops.${index}.body.targetSeq: seq ${targetSeq} is not a message in conversation ${op.conversationId}.`;
+    const message = `Invalid ops.${index}.body.targetSeq: seq ${targetSeq} is not a message in conversation ${op.conversationId}, or it was deleted.`;
     const result = errorResult(
       op.clientId,
       "invalid_request",

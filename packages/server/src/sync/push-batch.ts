@@ -1,6 +1,7 @@
 import type { Event, PushResult } from "@syncline/protocol";
 import { type EventRow, eventColumns, toEvent } from "../store/event-rows.ts";
 import type { SqlRunner } from "../store/store.ts";
+import { memberError } from "./access.ts";
 import { errorResult, type IndexedOp, type OpDecision, planOps } from "./op-plan.ts";
 import { appendEvents, type EventDraft, listMemberIds, lockHead } from "./sequencer.ts";
 
@@ -79,10 +80,8 @@ async function writeConversation(
   const decidedByJob = jobs.map((job, position) => {
     const ops = opsByJob[position] ?? [];
     if (ops.length === 0) return [];
-    if (!memberIds.includes(job.senderId)) {
-      const message = `User ${job.senderId} is not a member of conversation ${conversationId}.`;
-      return rejectAll(ops, "forbidden", message);
-    }
+    const denied = memberError(memberIds, conversationId, job.senderId);
+    if (denied !== undefined) return rejectAll(ops, "forbidden", denied.message);
     const context = {
       senderId: job.senderId,
       lastSeq,
@@ -102,6 +101,10 @@ async function writeConversation(
       });
       if (decision.draft.type === "message") {
         messageSenderBySeq.set(decision.draft.seq, decision.draft.senderId);
+      }
+      // A message deleted by an earlier job takes no further edits, deletes or reactions.
+      if (decision.draft.type === "message.delete") {
+        messageSenderBySeq.delete(Number(decision.draft.body.targetSeq));
       }
       lastSeq = decision.draft.seq;
     }
@@ -159,9 +162,15 @@ async function findTargetSenders(
 ): Promise<Map<number, string>> {
   const targetSeqs = ops.flatMap(({ op }) => (op.type === "message" ? [] : [op.body.targetSeq]));
   if (targetSeqs.length === 0) return new Map();
+  // TODO: index message.delete events by target, because this check scans the
+  // conversation's events after each target.
   const rows = await tx.query<{ seq: string | number; sender_id: string }>(
-    `SELECT seq, sender_id FROM events
-      WHERE conversation_id = $1 AND seq = ANY($2::bigint[]) AND type = 'message'`,
+    `SELECT e.seq, e.sender_id FROM events e
+      WHERE e.conversation_id = $1 AND e.seq = ANY($2::bigint[]) AND e.type = 'message'
+        AND NOT EXISTS (
+          SELECT 1 FROM events d
+           WHERE d.conversation_id = e.conversation_id AND d.seq > e.seq
+             AND d.type = 'message.delete' AND d.body->>'targetSeq' = e.seq::text)`,
     [conversationId, [...new Set(targetSeqs)]],
   );
   return new Map(rows.map((row) => [Number(row.seq), row.sender_id]));

@@ -51,9 +51,9 @@ export async function listMemberIds(runner: SqlRunner, conversationId: string): 
 
 /**
  * Inserts drafts whose seqs run on from `head.lastSeq`, in one multi-row
- * insert, then moves the counter and each sender's read position up to
- * their own highest new seq (sending implies reading). The caller holds
- * the lock from {@link lockHead}.
+ * insert, then moves the counter and each sender's read and delivered
+ * watermarks up to their own highest new seq (sending implies reading).
+ * The caller holds the lock from {@link lockHead}.
  */
 export async function appendEvents(
   tx: SqlRunner,
@@ -71,7 +71,8 @@ export async function appendEvents(
   ]);
   for (const [senderId, seq] of highestSeqBySender(drafts)) {
     await tx.query(
-      `UPDATE members SET read_seq = GREATEST(read_seq, $3)
+      `UPDATE members
+          SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3)
         WHERE conversation_id = $1 AND user_id = $2`,
       [conversationId, senderId, seq],
     );

@@ -8,6 +8,7 @@ import { type Config, loadConfig } from "../config.ts";
 import { type RunningServer, startServer } from "../server.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store, StoreKind } from "../store/store.ts";
+import { PresenceTracker } from "../ws/presence.ts";
 import { SocketHub } from "../ws/socket-hub.ts";
 
 /** The stores every store-touching suite runs on. */
@@ -76,10 +77,19 @@ export async function createTestApp(kind: StoreKind, testHooks?: TestHooks): Pro
   const { config, drop } = await makeStoreConfig(kind);
   const store = await openStore(config);
   const hub = new SocketHub();
+  const presence = new PresenceTracker({
+    store,
+    notifier: hub,
+    logger: silentLogger,
+    ttlMs: config.presenceTtlMs,
+    graceMs: config.presenceGraceMs,
+    maxGroupSize: config.presenceMaxGroup,
+  });
   const tokens = createTokenAuthority(testSecret);
   const app = createApp({
     store,
     notifier: hub,
+    presence,
     tokens,
     logger: silentLogger,
     devMode: false,
@@ -92,6 +102,7 @@ export async function createTestApp(kind: StoreKind, testHooks?: TestHooks): Pro
     tokens,
     call: makeCaller(tokens, async (path, init) => app.request(path, init)),
     async close() {
+      presence.close();
       await store.close();
       await drop();
     },
@@ -102,6 +113,7 @@ export async function createTestApp(kind: StoreKind, testHooks?: TestHooks): Pro
 export interface TestServer {
   server: RunningServer;
   url: string;
+  store: Store;
   tokens: TokenAuthority;
   call: Caller;
   close(): Promise<void>;
@@ -111,6 +123,8 @@ export interface TestServer {
 export interface TestServerOptions {
   testHooks?: TestHooks;
   authTimeoutMs?: number;
+  /** Settings that replace the test defaults, such as short presence timings. */
+  config?: Partial<Config>;
 }
 
 /** Starts a real server on a random port over a fresh store. */
@@ -118,12 +132,15 @@ export async function startTestServer(
   kind: StoreKind,
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const { config, drop } = await makeStoreConfig(kind);
-  const server = await startServer({ config, logger: silentLogger, ...options });
+  const { config: storeConfig, drop } = await makeStoreConfig(kind);
+  const { config: overrides, ...startOptions } = options;
+  const config = { ...storeConfig, ...overrides };
+  const server = await startServer({ config, logger: silentLogger, ...startOptions });
   const tokens = createTokenAuthority(testSecret);
   return {
     server,
     url: server.url,
+    store: server.store,
     tokens,
     call: makeCaller(tokens, (path, init) => fetch(`${server.url}${path}`, init)),
     async close() {

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
 import type { TokenAuthority } from "../auth/tokens.ts";
 import type { SentCallback } from "../metrics/hub-meter.ts";
+import { checkProtocolVersion, supportedProtocolVersions } from "../routes/protocol-version.ts";
 import {
   evictOldestSockets,
   FrameRateGate,
@@ -18,14 +19,15 @@ import {
   type SocketLimits,
 } from "../security/socket-limits.ts";
 import type { Store } from "../store/store.ts";
-import { listMemberIds } from "../sync/sequencer.ts";
+import { applyDeliveredFrame, relayTyping } from "./chat-frames.ts";
 import { frameByteLength, parseFrame } from "./client-frames.ts";
 import type { Notifier } from "./notifier.ts";
+import type { PresenceTracker } from "./presence.ts";
 import type { HubSocket, SocketHub } from "./socket-hub.ts";
 import type { TypingLimiter } from "./typing-limiter.ts";
 
-/** How long a typing indicator shows without a new typing frame. */
-export const typingExpiresInMs = 5000;
+/** Minimum time between two `rate_limited` error frames on one socket. */
+const rateLimitErrorIntervalMs = 1000;
 
 /** A slow reader with more unsent bytes than this is closed with "try later". */
 const maxBufferedBytes = 4 * 1024 * 1024;
@@ -40,6 +42,9 @@ export interface SessionContext {
   tokens: TokenAuthority;
   store: Store;
   typingLimiter: TypingLimiter;
+  presence: PresenceTracker;
+  /** The `expiresInMs` of relayed typing frames. */
+  typingTtlMs: number;
   logger: Logger;
   authTimeoutMs: number;
   /** Origin, frame, auth and socket-count limits; undefined sets none. */
@@ -50,9 +55,7 @@ export interface SessionContext {
  * One client socket: waits for the auth frame, then replies to pings, relays
  * typing and receives fanout through the hub. The socket is closed with
  * 4401 when its token expires, so a session never outlives its token.
- *
- * TODO: send presence frames (online, offline with a TTL swept by time),
- * because only notify, read and typing are live so far.
+ * Every frame after auth keeps the user's presence alive.
  */
 export class SocketSession implements HubSocket {
   readonly connectionId = randomUUID();
@@ -62,6 +65,7 @@ export class SocketSession implements HubSocket {
   #authTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #gate: FrameRateGate | undefined;
+  #lastRateLimitErrorMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly socket: WebSocket,
@@ -129,11 +133,17 @@ export class SocketSession implements HubSocket {
       this.close(closeCodes.unauthorized, "The first frame must be an auth frame.");
       return;
     }
+    if (this.#userId !== undefined) this.context.presence.touch(this.connectionId);
     if (frame instanceof ProtocolError) {
       this.#sendError(frame.code, frame.message);
       return;
     }
-    await this.#dispatch(frame);
+    try {
+      await this.#dispatch(frame);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#sendError(error.code, error.message);
+    }
   }
 
   /** Applies the rate limits. A frame over them gets its error or close here and goes no further. */
@@ -159,15 +169,22 @@ export class SocketSession implements HubSocket {
   async #dispatch(frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case "auth":
-        return this.#authenticate(frame.token);
+        return this.#authenticate(frame.token, frame.protocolVersion ?? 1);
       case "ping":
         return this.#sendFrame({ type: "pong" });
       case "typing":
         return this.#relayTyping(frame.conversationId);
+      case "delivered":
+        return applyDeliveredFrame(this.context, this.userId, frame);
     }
   }
 
-  async #authenticate(token: string): Promise<void> {
+  async #authenticate(token: string, protocolVersion: number): Promise<void> {
+    const unsupported = checkProtocolVersion(protocolVersion);
+    if (unsupported !== undefined) {
+      this.close(closeCodes.unsupportedVersion, unsupported.message);
+      return;
+    }
     let claims: Awaited<ReturnType<TokenAuthority["verify"]>>;
     try {
       claims = await this.context.tokens.verify(token);
@@ -180,18 +197,39 @@ export class SocketSession implements HubSocket {
       this.close(closeCodes.unauthorized, "A socket cannot switch users; open a new one.");
       return;
     }
-    if (this.#userId === undefined) {
+    // A socket closed while its token was checked must not register, or its user would stay online.
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const isFirstAuth = this.#userId === undefined;
+    if (isFirstAuth) {
       this.#userId = claims.userId;
       this.#log = this.#log.child({ userId: claims.userId });
       clearTimeout(this.#authTimer);
       const maxSockets = this.context.limits?.maxSocketsPerUser;
       if (maxSockets !== undefined) evictOldestSockets(this.context.hub, claims.userId, maxSockets);
       this.context.hub.add(this);
+      this.context.presence.connect(this.connectionId, claims.userId);
       this.#log.debug("socket authenticated");
     }
     // A later auth frame for the same user replaces the token, and so its expiry.
     this.#scheduleExpiry(claims.expiresAtMs);
-    this.#sendFrame({ type: "ready", userId: claims.userId, connectionId: this.connectionId });
+    this.#sendFrame({
+      type: "ready",
+      userId: claims.userId,
+      connectionId: this.connectionId,
+      protocolVersions: [...supportedProtocolVersions],
+    });
+    // Awaited, so the client gets the snapshot before the reply to its next frame.
+    if (isFirstAuth) await this.#sendPresenceSnapshot();
+  }
+
+  /** Sends the presence of every contact, so a new socket starts with a full picture. */
+  async #sendPresenceSnapshot(): Promise<void> {
+    try {
+      const statuses = await this.context.presence.listAudienceStatus(this.userId);
+      for (const status of statuses) this.#sendFrame({ type: "presence", ...status });
+    } catch (error) {
+      this.#log.warn({ err: error }, "presence snapshot failed");
+    }
   }
 
   #scheduleExpiry(expiresAtMs: number): void {
@@ -208,24 +246,22 @@ export class SocketSession implements HubSocket {
   }
 
   async #relayTyping(conversationId: string): Promise<void> {
-    const userId = this.userId;
-    if (!this.context.typingLimiter.allow(userId, conversationId)) return;
-    const memberIds = await listMemberIds(this.context.store, conversationId);
-    if (!memberIds.includes(userId)) {
-      this.#sendError(
-        "forbidden",
-        `User ${userId} is not a member of conversation ${conversationId}.`,
-      );
+    if (!this.context.typingLimiter.allow(this.userId, conversationId)) {
+      this.#sendRateLimited();
       return;
     }
-    const others = memberIds.filter((memberId) => memberId !== userId);
-    const frame = {
-      type: "typing",
-      conversationId,
-      userId,
-      expiresInMs: typingExpiresInMs,
-    } as const;
-    this.context.notifier.send(frame, others);
+    await relayTyping(this.context, this.userId, conversationId);
+  }
+
+  /** Reports dropped typing frames with one error frame per second at most. */
+  #sendRateLimited(): void {
+    const nowMs = Date.now();
+    if (nowMs - this.#lastRateLimitErrorMs < rateLimitErrorIntervalMs) return;
+    this.#lastRateLimitErrorMs = nowMs;
+    this.#sendError(
+      "rate_limited",
+      "Typing frames are limited to one per second per conversation; extra ones were dropped.",
+    );
   }
 
   #sendError(code: ErrorCode, message: string): void {
@@ -239,6 +275,8 @@ export class SocketSession implements HubSocket {
   #dispose(): void {
     clearTimeout(this.#authTimer);
     clearTimeout(this.#expiryTimer);
-    if (this.#userId !== undefined) this.context.hub.remove(this);
+    if (this.#userId === undefined) return;
+    this.context.hub.remove(this);
+    this.context.presence.disconnect(this.connectionId);
   }
 }
