@@ -1,4 +1,4 @@
-import type { SynclineClient } from "@syncline/client-sdk";
+import type { Message, SynclineClient } from "@syncline/client-sdk";
 import { type Event, pushResponseSchema } from "@syncline/protocol";
 import { expect, vi } from "vitest";
 
@@ -13,17 +13,26 @@ export function expectAckedExactlyOnce(events: readonly Event[], acks: Acks): vo
   for (const [clientId, seq] of acks) expect(seqByClientId.get(clientId)).toBe(seq);
 }
 
-/** Waits until the client holds exactly the server's log, every message sent. */
+/** Tells whether a message has a seq, whatever receipts it has gathered since. */
+function isConfirmed(message: Message): boolean {
+  return message.state === "sent" || message.state === "delivered" || message.state === "read";
+}
+
+/** Waits until the client holds exactly the server's log, every message confirmed. */
 export async function expectConverged(
   client: SynclineClient,
   conversationId: string,
   events: readonly Event[],
 ): Promise<void> {
-  const expected = events.map((event) => [event.seq, event.clientId, "sent"]);
+  const expected = events.map((event) => [event.seq, event.clientId, true]);
   await vi.waitFor(
     async () => {
       const messages = await client.getMessages(conversationId);
-      const actual = messages.map((message) => [message.seq, message.clientId, message.state]);
+      const actual = messages.map((message) => [
+        message.seq,
+        message.clientId,
+        isConfirmed(message),
+      ]);
       expect(actual).toEqual(expected);
     },
     { timeout: 60_000, interval: 200 },
@@ -35,7 +44,7 @@ export async function acksOf(client: SynclineClient, conversationId: string): Pr
   const messages = await client.getMessages(conversationId);
   const acks: Acks = new Map();
   for (const message of messages) {
-    if (message.state === "sent" && message.senderId === client.userId) {
+    if (isConfirmed(message) && message.senderId === client.userId) {
       acks.set(message.clientId, message.seq as number);
     }
   }
