@@ -1,0 +1,171 @@
+import type { Event, Op } from "@syncline/protocol";
+import { foldEvents } from "../fold.ts";
+import type { SimClient } from "./sim-client.ts";
+import type { SimServer } from "./sim-server.ts";
+
+/** What the checker needs to know about the world after a step. */
+export interface WorldView {
+  server: SimServer;
+  clients: readonly SimClient[];
+  /** Every op an app sent, by the device that sent it. */
+  sent: ReadonlyArray<{ deviceId: string; op: Op }>;
+  /** Client ids of failed ops the app discarded; those may leave the outbox unsent. */
+  discarded: ReadonlySet<string>;
+}
+
+/**
+ * Checks the sync invariants after every step and remembers what it needs
+ * to see that cursors and read positions never move back.
+ */
+export class InvariantChecker {
+  private cursors = new Map<string, number>();
+  private reads = new Map<string, number>();
+
+  /** Returns a description of the first violated invariant, or undefined. */
+  check(world: WorldView): string | undefined {
+    return (
+      checkNothingLost(world) ??
+      checkServerLog(world.server) ??
+      firstOf(world.clients, (client) => this.checkClient(world.server, client)) ??
+      this.checkServerReads(world.server)
+    );
+  }
+
+  private checkClient(server: SimServer, client: SimClient): string | undefined {
+    const seen = new Set<string>();
+    for (const [conversationId, events] of client.durable.events) {
+      const log = server.conversations.get(conversationId)?.events ?? [];
+      for (const [seq, event] of events) {
+        if (!sameEvent(event, log[seq - 1])) {
+          return `S1 ${client.deviceId} stores at ${conversationId}#${seq} an event the server does not have there`;
+        }
+        if (seen.has(event.clientId)) return `I2 ${client.deviceId} stores ${event.clientId} twice`;
+        seen.add(event.clientId);
+      }
+      const problem = this.checkCursor(client, conversationId, events);
+      if (problem !== undefined) return problem;
+      const key = `${client.deviceId}/${conversationId}`;
+      const readSeq = client.durable.readSeqs.get(conversationId) ?? 0;
+      if (readSeq < (this.reads.get(key) ?? 0)) return `I12 read position of ${key} moved back`;
+      this.reads.set(key, readSeq);
+    }
+    for (const row of client.durable.outbox) {
+      if (seen.has(row.op.clientId) && row.op.type === "message") {
+        return `I2 ${client.deviceId} keeps ${row.op.clientId} in the outbox after storing its event`;
+      }
+      if (seen.has(`outbox:${row.op.clientId}`)) {
+        return `I2 ${client.deviceId} has ${row.op.clientId} twice in the outbox`;
+      }
+      seen.add(`outbox:${row.op.clientId}`);
+    }
+    return undefined;
+  }
+
+  private checkCursor(
+    client: SimClient,
+    conversationId: string,
+    events: ReadonlyMap<number, Event>,
+  ): string | undefined {
+    const key = `${client.deviceId}/${conversationId}`;
+    const cursor = client.durable.cursors.get(conversationId) ?? 0;
+    for (let seq = 1; seq <= cursor; seq++) {
+      if (!events.has(seq)) return `I1 cursor of ${key} is ${cursor} but seq ${seq} is missing`;
+    }
+    if (cursor < (this.cursors.get(key) ?? 0)) return `I9 cursor of ${key} moved back to ${cursor}`;
+    this.cursors.set(key, cursor);
+    return undefined;
+  }
+
+  private checkServerReads(server: SimServer): string | undefined {
+    for (const conversation of server.conversations.values()) {
+      for (const [userId, readSeq] of conversation.readSeqs) {
+        const key = `server/${conversation.id}/${userId}`;
+        if (readSeq < (this.reads.get(key) ?? 0))
+          return `I12 server read position ${key} moved back`;
+        this.reads.set(key, readSeq);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** S2: every op an app sent is committed, still in its device's outbox, or was discarded. */
+function checkNothingLost(world: WorldView): string | undefined {
+  const byDevice = new Map(world.clients.map((client) => [client.deviceId, client]));
+  for (const { deviceId, op } of world.sent) {
+    if (world.discarded.has(op.clientId)) continue;
+    const committed = world.server.conversations
+      .get(op.conversationId)
+      ?.byClientId.get(op.clientId);
+    if (committed !== undefined && JSON.stringify(committed.body) === JSON.stringify(op.body)) {
+      continue;
+    }
+    const outbox = byDevice.get(deviceId)?.durable.outbox ?? [];
+    if (!outbox.some((row) => row.op === op)) return `S2 op ${op.clientId} of ${deviceId} was lost`;
+  }
+  return undefined;
+}
+
+/** The server's log is gap-free and holds each client id once. */
+function checkServerLog(server: SimServer): string | undefined {
+  for (const conversation of server.conversations.values()) {
+    const clientIds = new Set<string>();
+    for (const [index, event] of conversation.events.entries()) {
+      if (event.seq !== index + 1) return `server log ${conversation.id} has a gap at ${index + 1}`;
+      if (clientIds.has(event.clientId))
+        return `server log ${conversation.id} repeats ${event.clientId}`;
+      clientIds.add(event.clientId);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * S3, checked once the run is quiet: every device holds the server's whole
+ * log with its cursor at the end, folds it to one message per message
+ * event, and has an empty outbox and no unconfirmed read position.
+ */
+export function checkConverged(world: WorldView): string | undefined {
+  for (const client of world.clients) {
+    for (const id of client.conversationIds) {
+      const log = world.server.conversations.get(id)?.events ?? [];
+      const stored = client.durable.events.get(id) ?? new Map<number, Event>();
+      const cursor = client.durable.cursors.get(id) ?? 0;
+      if (stored.size !== log.length || cursor !== log.length) {
+        return `S3 ${client.deviceId} holds ${stored.size} events of ${id} with cursor ${cursor}, the server ${log.length}`;
+      }
+      const messages = foldEvents([...stored.values()]);
+      const expected = log.filter((event) => event.type === "message").length;
+      if (messages.length !== expected)
+        return `S3 ${client.deviceId} folds ${id} to ${messages.length} messages, not ${expected}`;
+    }
+    if (client.durable.outbox.length > 0)
+      return `S3 ${client.deviceId} still has ${client.durable.outbox.length} outbox rows`;
+    if (client.durable.pendingReads.size > 0)
+      return `S3 ${client.deviceId} still has unconfirmed read positions`;
+  }
+  return undefined;
+}
+
+function sameEvent(a: Event, b: Event | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.seq === b.seq &&
+    a.clientId === b.clientId &&
+    a.senderId === b.senderId &&
+    a.type === b.type &&
+    a.createdAt === b.createdAt &&
+    JSON.stringify(a.body) === JSON.stringify(b.body)
+  );
+}
+
+function firstOf<T>(
+  items: readonly T[],
+  check: (item: T) => string | undefined,
+): string | undefined {
+  for (const item of items) {
+    const problem = check(item);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}

@@ -1,0 +1,338 @@
+import type {
+  BatchPullEntry,
+  Event,
+  NotifyFrame,
+  Op,
+  PushOk,
+  PushResult,
+} from "@syncline/protocol";
+import { backoffDelayMs, defaultBackoff, reconnectDelayMs } from "../backoff.ts";
+import { errorAction, type SyncErrorCode } from "../errors.ts";
+import * as store from "./client-store.ts";
+import type { Network } from "./network.ts";
+import type { Prng } from "./prng.ts";
+import type { Scheduler } from "./scheduler.ts";
+import type { SimServer } from "./sim-server.ts";
+
+/** What a device sees of the simulated world. */
+export interface SimContext {
+  scheduler: Scheduler;
+  prng: Prng;
+  server: SimServer;
+  network: Network;
+  bugs: store.ModelBugs;
+  /** Registers the device's socket on the server, so notify and read frames reach it. */
+  openSocket(client: SimClient): void;
+  /** Sends notify frames to the members' sockets after a push committed events. */
+  fanout(committed: readonly Event[]): void;
+  /** Sends a `read` frame to the user's devices. */
+  fanoutRead(userId: string, conversationId: string, readSeq: number): void;
+}
+
+const requestTimeoutMs = 200;
+const pushBatchSize = 5;
+const pullLimit = 3;
+
+/**
+ * One device running the SDK's push loop, pull loop, notify handling,
+ * read sender and reconnects (modelled from SPEC.md, because the real
+ * loops run on Dexie, fetch and timers). Backoff delays and error actions
+ * are the SDK's own functions. `durable` survives a crash; every other
+ * field is memory that a crash loses.
+ */
+export class SimClient {
+  durable: store.DurableState;
+  up = true;
+  /** Grows on every crash; answers and frames addressed to an older incarnation are lost. */
+  incarnation = 0;
+  connected = false;
+  private connecting = false;
+  private reconnectAttempt = 0;
+  private pushing = false;
+  /** Set while the push loop waits out a backoff; a kick ends the wait (SPEC, push loop). */
+  private pushRetryWait: number | undefined;
+  private pushWaits = 0;
+  private pushAttempt = 0;
+  private pulling = false;
+  private pullQueue = new Set<string>();
+  private pullAttempt = 0;
+  private readsInFlight = new Set<string>();
+  private readonly random: () => number;
+
+  constructor(
+    readonly deviceId: string,
+    readonly userId: string,
+    readonly conversationIds: readonly string[],
+    private readonly context: SimContext,
+  ) {
+    this.durable = store.createDurableState(conversationIds);
+    this.random = () => context.prng.next();
+  }
+
+  start(): void {
+    this.up = true;
+    this.connect();
+    this.kickPush();
+    this.sendPendingReads();
+  }
+
+  /** Loses all memory; the durable state stays as the last transaction left it. */
+  crash(): void {
+    this.up = false;
+    this.incarnation++;
+    this.connected = false;
+    this.connecting = false;
+    this.pushing = false;
+    this.pushRetryWait = undefined;
+    this.pulling = false;
+    this.pullQueue.clear();
+    this.readsInFlight.clear();
+  }
+
+  /** The app's `sync()`: pull everything and kick the push loop. */
+  sync(): void {
+    if (!this.up) return;
+    if (!this.connected) this.connect();
+    this.requestPull(this.conversationIds);
+    this.kickPush();
+    this.sendPendingReads();
+  }
+
+  send(op: Op): void {
+    store.enqueue(this.durable, op);
+    this.kickPush();
+  }
+
+  markRead(conversationId: string, seq: number): void {
+    store.markReadLocally(this.durable, conversationId, seq);
+    this.sendPendingReads();
+  }
+
+  onSocketClosed(): void {
+    this.connected = false;
+    this.scheduleReconnect(1012);
+  }
+
+  /** Applies a notify as `applyNotify` does: store inline events, pull on a gap. */
+  onNotify(frame: NotifyFrame): void {
+    const cursor = store.storeEvents(
+      this.durable,
+      this.userId,
+      frame.conversationId,
+      frame.events ?? [],
+      this.context.bugs,
+    );
+    if (cursor < frame.latestSeq) this.requestPull([frame.conversationId]);
+  }
+
+  onReadFrame(conversationId: string, seq: number): void {
+    store.raiseReadSeq(this.durable, conversationId, seq);
+  }
+
+  private connect(): void {
+    if (this.connected || this.connecting) return;
+    this.connecting = true;
+    this.request(
+      "auth",
+      () => this.context.openSocket(this),
+      () => {
+        this.connecting = false;
+        this.connected = true;
+        this.reconnectAttempt = 0;
+        this.requestPull(this.conversationIds);
+        this.kickPush();
+        this.sendPendingReads();
+      },
+      () => {
+        this.connecting = false;
+        this.scheduleReconnect(undefined);
+      },
+    );
+  }
+
+  private scheduleReconnect(closeCode: number | undefined): void {
+    const delayMs = reconnectDelayMs(
+      this.reconnectAttempt++,
+      closeCode,
+      defaultBackoff,
+      this.random,
+    );
+    this.after(delayMs, "reconnect", () => this.connect());
+  }
+
+  private kickPush(): void {
+    if (!this.up) return;
+    // A push in flight reads the outbox again when it ends, so only a backoff wait needs ending.
+    if (this.pushing && this.pushRetryWait === undefined) return;
+    this.pushRetryWait = undefined;
+    this.drainOutbox();
+  }
+
+  /** One round of the push loop: push up to a batch of pending rows in send order. */
+  private drainOutbox(): void {
+    const rows = this.durable.outbox.filter((row) => row.state === "pending");
+    const ops = rows.slice(0, pushBatchSize).map((row) => row.op);
+    if (ops.length === 0) {
+      this.pushing = false;
+      return;
+    }
+    this.pushing = true;
+    if (this.context.bugs.dropOutboxOnSend) {
+      const sent = new Set(ops.map((op) => op.clientId));
+      this.durable.outbox = this.durable.outbox.filter((row) => !sent.has(row.op.clientId));
+    }
+    this.request(
+      `push ${ops.map((op) => op.clientId).join(",")}`,
+      (server) => {
+        const outcome = server.push(this.userId, ops, this.context.scheduler.nowMs);
+        this.context.fanout(outcome.committed);
+        return outcome.results;
+      },
+      (results) => this.onPushResults(ops, results),
+      () => this.retryPush(),
+    );
+  }
+
+  private onPushResults(ops: readonly Op[], results: readonly PushResult[]): void {
+    const acked: Array<{ op: Op; result: PushOk }> = [];
+    let retry = false;
+    results.forEach((result, index) => {
+      const op = ops[index];
+      if (op === undefined) return;
+      if (result.status === "ok") acked.push({ op, result });
+      else if (errorAction(result.code as SyncErrorCode) === "retry") retry = true;
+      else store.markFailed(this.durable, op.clientId, result.code);
+    });
+    store.ack(this.durable, this.userId, acked, this.context.bugs);
+    if (retry) {
+      this.retryPush();
+      return;
+    }
+    this.pushAttempt = 0;
+    this.drainOutbox();
+  }
+
+  private retryPush(): void {
+    const delayMs = backoffDelayMs(this.pushAttempt++, defaultBackoff, this.random);
+    const wait = ++this.pushWaits;
+    this.pushRetryWait = wait;
+    this.after(delayMs, "push retry", () => {
+      if (this.pushRetryWait !== wait) return;
+      this.pushRetryWait = undefined;
+      this.drainOutbox();
+    });
+  }
+
+  private requestPull(conversationIds: readonly string[]): void {
+    if (!this.up) return;
+    for (const id of conversationIds) this.pullQueue.add(id);
+    if (!this.pulling) this.pullQueued();
+  }
+
+  /** Pulls every queued conversation from its stored cursor in one batched pull. */
+  private pullQueued(): void {
+    const ids = [...this.pullQueue];
+    this.pullQueue.clear();
+    if (ids.length === 0) {
+      this.pulling = false;
+      return;
+    }
+    this.pulling = true;
+    const cursors = Object.fromEntries(ids.map((id) => [id, this.durable.cursors.get(id) ?? 0]));
+    this.request(
+      `pull ${JSON.stringify(cursors)}`,
+      (server) => server.pull(this.userId, cursors, pullLimit),
+      (pages) => {
+        this.pullAttempt = 0;
+        for (const [id, page] of Object.entries(pages)) this.applyPage(id, page);
+        this.pullQueued();
+      },
+      () => {
+        for (const id of ids) this.pullQueue.add(id);
+        const delayMs = backoffDelayMs(this.pullAttempt++, defaultBackoff, this.random);
+        this.after(delayMs, "pull retry", () => this.pullQueued());
+      },
+    );
+  }
+
+  /**
+   * Applies one page in one transaction. The simulated server never
+   * recreates a log, so the epoch always matches.
+   * TODO: model epoch changes and `cursor_ahead` resets (SPEC pull step 1),
+   * because the server model has no log restore yet.
+   */
+  private applyPage(conversationId: string, page: BatchPullEntry): void {
+    if (!("events" in page)) return;
+    store.storeEvents(this.durable, this.userId, conversationId, page.events, this.context.bugs);
+    if (page.hasMore) this.pullQueue.add(conversationId);
+  }
+
+  private sendPendingReads(): void {
+    if (!this.up) return;
+    for (const [conversationId, seq] of this.durable.pendingReads) {
+      if (this.readsInFlight.has(conversationId)) continue;
+      this.readsInFlight.add(conversationId);
+      this.request(
+        `read ${conversationId}@${seq}`,
+        (server) => {
+          const readSeq = server.markRead(this.userId, conversationId, seq);
+          this.context.fanoutRead(this.userId, conversationId, readSeq);
+          return readSeq;
+        },
+        (readSeq) => {
+          this.readsInFlight.delete(conversationId);
+          store.confirmRead(this.durable, conversationId, readSeq);
+          if (this.durable.pendingReads.has(conversationId)) this.sendPendingReads();
+        },
+        () => {
+          this.readsInFlight.delete(conversationId);
+          this.after(backoffDelayMs(1, defaultBackoff, this.random), "read retry", () =>
+            this.sendPendingReads(),
+          );
+        },
+      );
+    }
+  }
+
+  /**
+   * Sends a request and calls exactly one of `onAnswer` and `onTimeout`,
+   * unless the device crashed first. The server handles every copy that
+   * arrives (the network duplicates); an answer from a server incarnation
+   * that has since crashed is lost with its connection.
+   */
+  private request<T>(
+    label: string,
+    handle: (server: SimServer) => T,
+    onAnswer: (answer: T) => void,
+    onTimeout: () => void,
+  ): void {
+    const { network, server } = this.context;
+    const incarnation = this.incarnation;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled || incarnation !== this.incarnation) return false;
+      settled = true;
+      return true;
+    };
+    this.context.scheduler.at(requestTimeoutMs, `${this.deviceId} ${label} timed out`, () => {
+      if (settle()) onTimeout();
+    });
+    network.send(`${this.deviceId} → server: ${label}`, () => {
+      if (!server.up) return;
+      const serverIncarnation = server.incarnation;
+      const answer = handle(server);
+      network.send(`server → ${this.deviceId}: answer to ${label}`, () => {
+        if (server.incarnation !== serverIncarnation) return;
+        if (settle()) onAnswer(answer);
+      });
+    });
+  }
+
+  /** Runs `action` after a delay unless the device crashed in between. */
+  private after(delayMs: number, label: string, action: () => void): void {
+    const incarnation = this.incarnation;
+    this.context.scheduler.at(delayMs, `${this.deviceId} ${label}`, () => {
+      if (this.up && incarnation === this.incarnation) action();
+    });
+  }
+}
