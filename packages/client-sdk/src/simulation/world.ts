@@ -129,7 +129,8 @@ export class World implements SimContext {
   injectAction(): string | undefined {
     const roll = this.prng.next();
     const client = this.prng.pick(this.clients);
-    if (roll < 0.12) return this.sendMessage(client);
+    if (roll < 0.1) return this.sendMessage(client);
+    if (roll < 0.12) return this.sendTargetOp(client);
     if (roll < 0.16) return this.markRead(client);
     if (roll < 0.18 && client.up) {
       client.crash();
@@ -153,6 +154,33 @@ export class World implements SimContext {
     this.sent.push({ deviceId: client.deviceId, op });
     client.send(op);
     return `${client.deviceId} sends ${clientId} to ${conversationId}`;
+  }
+
+  /** Sends an edit of one of the user's stored messages, or a reaction to any stored message. */
+  private sendTargetOp(client: SimClient): string | undefined {
+    const conversationId = client.up ? this.prng.pick([...client.conversationIds, ""]) : "";
+    const stored = [...(client.durable.events.get(conversationId)?.values() ?? [])];
+    const targets = stored.filter((event) => event.type === "message");
+    if (targets.length === 0) return undefined;
+    const target = this.prng.pick(targets);
+    const clientId = `o${String(this.nextClientId++).padStart(6, "0")}-${client.deviceId}`;
+    const op: Op =
+      target.senderId === client.userId && this.prng.chance(0.5)
+        ? {
+            clientId,
+            conversationId,
+            type: "message.edit",
+            body: { targetSeq: target.seq, text: clientId },
+          }
+        : {
+            clientId,
+            conversationId,
+            type: this.prng.chance(0.7) ? "reaction.add" : "reaction.remove",
+            body: { targetSeq: target.seq, emoji: this.prng.pick(["+1", "ok", "x"]) },
+          };
+    this.sent.push({ deviceId: client.deviceId, op });
+    client.send(op);
+    return `${client.deviceId} sends ${op.type} ${clientId} on ${conversationId}#${target.seq}`;
   }
 
   private markRead(client: SimClient): string | undefined {
