@@ -33,7 +33,7 @@ export class InvariantChecker {
   }
 
   /**
-   * S2: every op an app sent is committed, still in its device's outbox, or
+   * I21: every op an app sent is committed, still in its device's outbox, or
    * was discarded. The server model never loses a commit, so a committed op
    * is not looked at again.
    */
@@ -49,7 +49,7 @@ export class InvariantChecker {
       }
       const outbox = byDevice.get(deviceId)?.durable.outbox ?? [];
       if (!outbox.some((row) => row.op === op))
-        return `S2 op ${op.clientId} of ${deviceId} was lost`;
+        return `I21 op ${op.clientId} of ${deviceId} was lost`;
     }
     return undefined;
   }
@@ -60,7 +60,7 @@ export class InvariantChecker {
       const log = server.conversations.get(conversationId)?.events ?? [];
       for (const [seq, event] of events) {
         if (!sameEvent(event, log[seq - 1])) {
-          return `S1 ${client.deviceId} stores at ${conversationId}#${seq} an event the server does not have there`;
+          return `I20 ${client.deviceId} stores at ${conversationId}#${seq} an event the server does not have there`;
         }
         if (seen.has(event.clientId)) return `I2 ${client.deviceId} stores ${event.clientId} twice`;
         seen.add(event.clientId);
@@ -127,7 +127,7 @@ function checkServerLog(server: SimServer): string | undefined {
 }
 
 /**
- * S3, checked once the run is quiet: every device holds the server's whole
+ * I22, checked once the run is quiet: every device holds the server's whole
  * log with its cursor at the end, folds it to one message per message
  * event, and has an empty outbox and no unconfirmed read position.
  */
@@ -138,16 +138,16 @@ export function checkConverged(world: WorldView): string | undefined {
       const stored = client.durable.events.get(id) ?? new Map<number, Event>();
       const cursor = client.durable.cursors.get(id) ?? 0;
       if (stored.size !== log.length || cursor !== log.length) {
-        return `S3 ${client.deviceId} holds ${stored.size} events of ${id} with cursor ${cursor}, the server ${log.length}`;
+        return `I22 ${client.deviceId} holds ${stored.size} events of ${id} with cursor ${cursor}, the server ${log.length}`;
       }
       if (foldKey([...stored.values()]) !== foldKey(log)) {
-        return `S3 ${client.deviceId} folds ${id} to other messages than the server's log`;
+        return `I22 ${client.deviceId} folds ${id} to other messages than the server's log`;
       }
     }
     if (client.durable.outbox.length > 0)
-      return `S3 ${client.deviceId} still has ${client.durable.outbox.length} outbox rows`;
+      return `I22 ${client.deviceId} still has ${client.durable.outbox.length} outbox rows`;
     if (client.durable.pendingReads.size > 0)
-      return `S3 ${client.deviceId} still has unconfirmed read positions`;
+      return `I22 ${client.deviceId} still has unconfirmed read positions`;
   }
   return undefined;
 }

@@ -27,7 +27,7 @@ function traceOf(seed: number): string[] {
 }
 
 describe("simulation", () => {
-  test.each([1, 2, 3, 4])("seed chunk %i keeps invariants S1-S3", (chunk) => {
+  test.each([1, 2, 3, 4])("seed chunk %i keeps invariants (I1, I2, I9, I12, I20, I21, I22)", (chunk) => {
     const first = (chunk - 1) * seedsPerChunk + 1;
 
     const failures = failingSeeds(first, first + seedsPerChunk - 1);
@@ -64,10 +64,10 @@ describe("simulation checker", () => {
     expect(failures.some((failure) => failure.includes(": I1 cursor"))).toBe(true);
   });
 
-  test("catches outbox row dropped before ack (S2)", () => {
+  test("catches outbox row dropped before ack (I21)", () => {
     const failures = failingSeeds(1, 100, { dropOutboxOnSend: true });
 
     expect(failures.length).toBeGreaterThan(0);
-    expect(failures.some((failure) => failure.includes(": S2 op"))).toBe(true);
+    expect(failures.some((failure) => failure.includes(": I21 op"))).toBe(true);
   });
 });

@@ -45,6 +45,7 @@ export class World implements SimContext {
   readonly discarded = new Set<string>();
   private sockets: Socket[] = [];
   private nextClientId = 0;
+  private healed = false;
 
   constructor(seed: number, bugs: ModelBugs) {
     this.prng = new Prng(seed);
@@ -139,6 +140,7 @@ export class World implements SimContext {
       return `${client.deviceId} crashes`;
     }
     if (roll < 0.185 && this.server.up) return this.crashServer();
+    if (roll < 0.19) return this.cutNetwork();
     if (roll < 0.2) {
       client.sync();
       return `${client.deviceId} sync()`;
@@ -208,8 +210,19 @@ export class World implements SimContext {
     return "server crashes";
   }
 
-  /** Heals the network, restarts everything and has every device sync. */
+  /** Drops every message for a while, as when the whole network is down. */
+  private cutNetwork(): string {
+    const faults = this.network.faults;
+    this.network.faults = { ...faults, dropRate: 1 };
+    this.scheduler.at(this.prng.between(50, 3_000), "network back", () => {
+      if (!this.healed) this.network.faults = faults;
+    });
+    return "network down";
+  }
+
+  /** Heals the network for good, restarts everything and has every device sync. */
   heal(): void {
+    this.healed = true;
     this.network.faults = calmNetwork;
     this.server.up = true;
     for (const client of this.clients) {
