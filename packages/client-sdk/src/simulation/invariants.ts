@@ -3,13 +3,13 @@ import { foldEvents } from "../fold.ts";
 import type { SimClient } from "./sim-client.ts";
 import type { SimServer } from "./sim-server.ts";
 
-/** What the checker needs to know about the world after a step. */
+/** The parts of the world the checker reads after each step. */
 export interface WorldView {
   server: SimServer;
   clients: readonly SimClient[];
   /** Every op an app sent, by the device that sent it. */
   sent: ReadonlyArray<{ deviceId: string; op: Op }>;
-  /** Client ids of failed ops the app discarded; those may leave the outbox unsent. */
+  /** Client ids of failed ops the app discarded, which may leave the outbox unsent. */
   discarded: ReadonlySet<string>;
 }
 
@@ -112,7 +112,7 @@ export class InvariantChecker {
   }
 }
 
-/** The server's log is gap-free and holds each client id once. */
+/** Checks that the server's log has no gap and contains each client id once. */
 function checkServerLog(server: SimServer): string | undefined {
   for (const conversation of server.conversations.values()) {
     const clientIds = new Set<string>();
@@ -127,9 +127,9 @@ function checkServerLog(server: SimServer): string | undefined {
 }
 
 /**
- * I22, checked once the run is quiet: every device holds the server's whole
- * log with its cursor at the end, folds it to one message per message
- * event, and has an empty outbox and no unconfirmed read position.
+ * I22, checked once the run is quiet: every device stores the server's whole
+ * log with its cursor at the end, folds it to the same messages as the
+ * server's log, and has an empty outbox and no unconfirmed read position.
  */
 export function checkConverged(world: WorldView): string | undefined {
   for (const client of world.clients) {
@@ -138,7 +138,7 @@ export function checkConverged(world: WorldView): string | undefined {
       const stored = client.durable.events.get(id) ?? new Map<number, Event>();
       const cursor = client.durable.cursors.get(id) ?? 0;
       if (stored.size !== log.length || cursor !== log.length) {
-        return `I22 ${client.deviceId} holds ${stored.size} events of ${id} with cursor ${cursor}, the server ${log.length}`;
+        return `I22 ${client.deviceId} stores ${stored.size} events of ${id} with cursor ${cursor}, but the server's log has ${log.length}`;
       }
       if (foldKey([...stored.values()]) !== foldKey(log)) {
         return `I22 ${client.deviceId} folds ${id} to other messages than the server's log`;
@@ -152,10 +152,10 @@ export function checkConverged(world: WorldView): string | undefined {
   return undefined;
 }
 
-/** Pairs already found equal. Events never change once written, so the answer holds. */
+/** Pairs already found equal. Events never change once written, so an equal pair stays equal. */
 const equalPairs = new WeakMap<Event, Event>();
 
-/** Describes the folded messages of some events, to compare two folds. */
+/** Serializes the messages `foldEvents` makes of some events, so two folds can be compared. */
 function foldKey(events: readonly Event[]): string {
   const messages = foldEvents(events).map((message) => ({
     ...message,

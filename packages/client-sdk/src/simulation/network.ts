@@ -1,7 +1,7 @@
 import type { Prng } from "./prng.ts";
 import type { Scheduler } from "./scheduler.ts";
 
-/** How the simulated network misbehaves. Delays are uniform in [1, maxDelayMs]. */
+/** Fault rates of the simulated network. Delays are uniform in [1, maxDelayMs]. */
 export interface NetworkFaults {
   dropRate: number;
   duplicateRate: number;

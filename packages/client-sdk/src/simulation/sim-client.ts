@@ -14,7 +14,7 @@ import type { Prng } from "./prng.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { SimServer } from "./sim-server.ts";
 
-/** What a device sees of the simulated world. */
+/** The parts of the simulated world a device uses. */
 export interface SimContext {
   scheduler: Scheduler;
   prng: Prng;
@@ -43,7 +43,7 @@ const pullLimit = 3;
 export class SimClient {
   durable: store.DurableState;
   up = true;
-  /** Grows on every crash; answers and frames addressed to an older incarnation are lost. */
+  /** Crash count. Responses and frames addressed to an older incarnation are lost. */
   incarnation = 0;
   connected = false;
   private connecting = false;
@@ -89,7 +89,7 @@ export class SimClient {
     this.readsInFlight.clear();
   }
 
-  /** The app's `sync()`: pull everything and kick the push loop. */
+  /** Models the app calling `sync()`: pull every conversation and kick the push loop. */
   sync(): void {
     if (!this.up) return;
     if (!this.connected) this.connect();
@@ -168,7 +168,7 @@ export class SimClient {
     this.drainOutbox();
   }
 
-  /** One round of the push loop: push up to a batch of pending rows in send order. */
+  /** Runs one round of the push loop: push up to a batch of pending rows in send order. */
   private drainOutbox(): void {
     const rows = this.durable.outbox.filter((row) => row.state === "pending");
     const ops = rows.slice(0, pushBatchSize).map((row) => row.op);
@@ -295,15 +295,15 @@ export class SimClient {
   }
 
   /**
-   * Sends a request and calls exactly one of `onAnswer` and `onTimeout`,
+   * Sends a request and calls exactly one of `onResponse` and `onTimeout`,
    * unless the device crashed first. The server handles every copy that
-   * arrives (the network duplicates); an answer from a server incarnation
-   * that has since crashed is lost with its connection.
+   * arrives, because the network duplicates. A response from a server
+   * incarnation that has since crashed is lost with its connection.
    */
   private request<T>(
     label: string,
     handle: (server: SimServer) => T,
-    onAnswer: (answer: T) => void,
+    onResponse: (response: T) => void,
     onTimeout: () => void,
   ): void {
     const { network, server } = this.context;
@@ -320,10 +320,10 @@ export class SimClient {
     network.send(`${this.deviceId} → server: ${label}`, () => {
       if (!server.up) return;
       const serverIncarnation = server.incarnation;
-      const answer = handle(server);
-      network.send(`server → ${this.deviceId}: answer to ${label}`, () => {
+      const response = handle(server);
+      network.send(`server → ${this.deviceId}: response to ${label}`, () => {
         if (server.incarnation !== serverIncarnation) return;
-        if (settle()) onAnswer(answer);
+        if (settle()) onResponse(response);
       });
     });
   }

@@ -21,16 +21,16 @@ export const simEpoch = "sim-epoch";
 
 /**
  * An in-memory model of the server's contract: a gap-free counter per
- * conversation, dedup by client id within a conversation (a `duplicate`
- * answer for the same op, `conflict` for a reused id with another body),
+ * conversation, dedup by client id within a conversation (`duplicate: true`
+ * for the same op, `conflict` for a reused id with another body),
  * read watermarks that only rise, and pull pages with `hasMore`. Every
- * request commits before it answers, so a crash keeps all of this state and
- * loses only answers that were not yet delivered.
+ * request commits before its response is sent, so a crash keeps all of this
+ * state and loses only responses that were not yet delivered.
  */
 export class SimServer {
   readonly conversations = new Map<string, ServerConversation>();
   up = true;
-  /** Grows on every restart; answers and sockets of an older incarnation are lost. */
+  /** Restart count. Responses and sockets of an older incarnation are lost. */
   incarnation = 0;
 
   addConversation(id: string, members: readonly string[]): void {
@@ -92,7 +92,10 @@ export class SimServer {
       const latestSeq = conversation.events.length;
       if (cursor > latestSeq) {
         pages[conversationId] = {
-          error: { code: "cursor_ahead", message: "The cursor is past the log." },
+          error: {
+            code: "cursor_ahead",
+            message: "The cursor is past the latest seq of the conversation.",
+          },
         };
         continue;
       }

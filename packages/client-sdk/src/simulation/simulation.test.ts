@@ -27,13 +27,16 @@ function traceOf(seed: number): string[] {
 }
 
 describe("simulation", () => {
-  test.each([1, 2, 3, 4])("seed chunk %i keeps invariants (I1, I2, I9, I12, I20, I21, I22)", (chunk) => {
-    const first = (chunk - 1) * seedsPerChunk + 1;
+  test.each([1, 2, 3, 4])(
+    "seed chunk %i keeps invariants (I1, I2, I9, I12, I20, I21, I22)",
+    (chunk) => {
+      const first = (chunk - 1) * seedsPerChunk + 1;
 
-    const failures = failingSeeds(first, first + seedsPerChunk - 1);
+      const failures = failingSeeds(first, first + seedsPerChunk - 1);
 
-    expect(failures).toEqual([]);
-  });
+      expect(failures).toEqual([]);
+    },
+  );
 
   test("same seed replays same trace", () => {
     const first = traceOf(42);
