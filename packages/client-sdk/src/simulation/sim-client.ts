@@ -12,7 +12,7 @@ import * as store from "./client-store.ts";
 import type { Network } from "./network.ts";
 import type { Prng } from "./prng.ts";
 import type { Scheduler } from "./scheduler.ts";
-import type { SimServer } from "./sim-server.ts";
+import { ServerCrashError, type SimServer } from "./sim-server.ts";
 
 /** The parts of the simulated world a device uses. */
 export interface SimContext {
@@ -25,6 +25,8 @@ export interface SimContext {
   openSocket(client: SimClient): void;
   /** Sends notify frames to the members' sockets after a push committed events. */
   fanout(committed: readonly Event[]): void;
+  /** Crashes the server: it loses its sockets and undelivered responses, and restarts later. */
+  crashServer(): string;
   /** Sends a `read` frame to the user's devices. */
   fanoutRead(userId: string, conversationId: string, readSeq: number): void;
 }
@@ -295,8 +297,9 @@ export class SimClient {
   }
 
   /**
-   * Sends a request and calls exactly one of `onResponse` and `onTimeout`,
-   * unless the device crashed first. The server handles every copy that
+   * Sends a request and calls exactly one of `onResponse` and `onFailure`
+   * (a timeout or a 503 for the whole request), unless the device crashed
+   * first. The server handles every copy that
    * arrives, because the network duplicates. A response from a server
    * incarnation that has since crashed is lost with its connection.
    */
@@ -304,7 +307,7 @@ export class SimClient {
     label: string,
     handle: (server: SimServer) => T,
     onResponse: (response: T) => void,
-    onTimeout: () => void,
+    onFailure: () => void,
   ): void {
     const { network, server } = this.context;
     const incarnation = this.incarnation;
@@ -315,12 +318,25 @@ export class SimClient {
       return true;
     };
     this.context.scheduler.at(requestTimeoutMs, `${this.deviceId} ${label} timed out`, () => {
-      if (settle()) onTimeout();
+      if (settle()) onFailure();
     });
     network.send(`${this.deviceId} → server: ${label}`, () => {
       if (!server.up) return;
       const serverIncarnation = server.incarnation;
-      const response = handle(server);
+      if (this.context.prng.chance(server.unavailableRate)) {
+        network.send(`server → ${this.deviceId}: 503 to ${label}`, () => {
+          if (server.incarnation === serverIncarnation && settle()) onFailure();
+        });
+        return;
+      }
+      let response: T;
+      try {
+        response = handle(server);
+      } catch (error) {
+        if (!(error instanceof ServerCrashError)) throw error;
+        this.context.crashServer();
+        return;
+      }
       network.send(`server → ${this.deviceId}: response to ${label}`, () => {
         if (server.incarnation !== serverIncarnation) return;
         if (settle()) onResponse(response);

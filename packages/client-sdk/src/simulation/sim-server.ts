@@ -19,6 +19,15 @@ export interface PushOutcome {
 
 export const simEpoch = "sim-epoch";
 
+/** The server process died while handling a request. */
+export class ServerCrashError extends Error {
+  override name = "ServerCrashError";
+
+  constructor() {
+    super("The simulated server crashed in the middle of a push.");
+  }
+}
+
 /**
  * An in-memory model of the server's contract: a gap-free counter per
  * conversation, dedup by client id within a conversation (`duplicate: true`
@@ -32,6 +41,10 @@ export class SimServer {
   up = true;
   /** Restart count. Responses and sockets of an older incarnation are lost. */
   incarnation = 0;
+  /** When set, the server crashes after this many more commits, in the middle of a push. */
+  crashAfterCommits: number | undefined;
+  /** Share of requests answered with a 503 before they are handled. */
+  unavailableRate = 0;
 
   addConversation(id: string, members: readonly string[]): void {
     this.conversations.set(id, {
@@ -52,6 +65,7 @@ export class SimServer {
       }
       const existing = conversation.byClientId.get(op.clientId);
       if (existing !== undefined) return duplicateResult(existing, userId, op);
+      this.countDownToCrash();
       const event: Event = {
         conversationId: op.conversationId,
         seq: conversation.events.length + 1,
@@ -73,6 +87,13 @@ export class SimServer {
       };
     });
     return { results, committed };
+  }
+
+  /** Throws `ServerCrashError` when the injected crash is due; the ops before it stay committed. */
+  private countDownToCrash(): void {
+    if (this.crashAfterCommits === undefined) return;
+    if (this.crashAfterCommits === 0) throw new ServerCrashError();
+    this.crashAfterCommits--;
   }
 
   pull(

@@ -51,6 +51,7 @@ export class World implements SimContext {
     this.prng = new Prng(seed);
     this.bugs = bugs;
     this.network = new Network(this.scheduler, this.prng, randomFaults(this.prng));
+    this.server.unavailableRate = this.prng.next() * 0.1;
     this.populate();
   }
 
@@ -141,6 +142,10 @@ export class World implements SimContext {
     }
     if (roll < 0.185 && this.server.up) return this.crashServer();
     if (roll < 0.19) return this.cutNetwork();
+    if (roll < 0.192) {
+      this.server.crashAfterCommits = this.prng.int(3);
+      return `server will crash after ${this.server.crashAfterCommits} more commits`;
+    }
     if (roll < 0.2) {
       client.sync();
       return `${client.deviceId} sync()`;
@@ -193,8 +198,9 @@ export class World implements SimContext {
     return `${client.deviceId} marks ${conversationId} read up to ${seq}`;
   }
 
-  private crashServer(): string {
+  crashServer(): string {
     this.server.up = false;
+    this.server.crashAfterCommits = undefined;
     this.server.incarnation++;
     const closed = this.sockets;
     this.sockets = [];
@@ -224,6 +230,8 @@ export class World implements SimContext {
   heal(): void {
     this.healed = true;
     this.network.faults = calmNetwork;
+    this.server.unavailableRate = 0;
+    this.server.crashAfterCommits = undefined;
     this.server.up = true;
     for (const client of this.clients) {
       if (!client.up) client.start();
