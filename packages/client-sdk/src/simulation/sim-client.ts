@@ -1,37 +1,10 @@
-import type {
-  BatchPullEntry,
-  Event,
-  NotifyFrame,
-  Op,
-  PushOk,
-  PushResult,
-} from "@syncline/protocol";
+import type { BatchPullEntry, NotifyFrame, Op, PushOk, PushResult } from "@syncline/protocol";
 import { backoffDelayMs, defaultBackoff, reconnectDelayMs } from "../backoff.ts";
 import { errorAction, type SyncErrorCode } from "../errors.ts";
 import * as store from "./client-store.ts";
-import type { Network } from "./network.ts";
-import type { Prng } from "./prng.ts";
-import type { Scheduler } from "./scheduler.ts";
-import { ServerCrashError, type SimServer } from "./sim-server.ts";
+import type { SimContext } from "./context.ts";
+import { sendRequest } from "./sim-request.ts";
 
-/** The parts of the simulated world a device uses. */
-export interface SimContext {
-  scheduler: Scheduler;
-  prng: Prng;
-  server: SimServer;
-  network: Network;
-  bugs: store.ModelBugs;
-  /** Registers the device's socket on the server, so notify and read frames reach it. */
-  openSocket(client: SimClient): void;
-  /** Sends notify frames to the members' sockets after a push committed events. */
-  fanout(committed: readonly Event[]): void;
-  /** Crashes the server: it loses its sockets and undelivered responses, and restarts later. */
-  crashServer(): string;
-  /** Sends a `read` frame to the user's devices. */
-  fanoutRead(userId: string, conversationId: string, readSeq: number): void;
-}
-
-const requestTimeoutMs = 200;
 const pushBatchSize = 5;
 const pullLimit = 3;
 
@@ -134,10 +107,10 @@ export class SimClient {
   private connect(): void {
     if (this.connected || this.connecting) return;
     this.connecting = true;
-    this.request(
-      "auth",
-      () => this.context.openSocket(this),
-      () => {
+    sendRequest(this.context, this, {
+      label: "auth",
+      handle: () => this.context.openSocket(this),
+      onResponse: () => {
         this.connecting = false;
         this.connected = true;
         this.reconnectAttempt = 0;
@@ -145,11 +118,11 @@ export class SimClient {
         this.kickPush();
         this.sendPendingReads();
       },
-      () => {
+      onFailure: () => {
         this.connecting = false;
         this.scheduleReconnect(undefined);
       },
-    );
+    });
   }
 
   private scheduleReconnect(closeCode: number | undefined): void {
@@ -183,16 +156,16 @@ export class SimClient {
       const sent = new Set(ops.map((op) => op.clientId));
       this.durable.outbox = this.durable.outbox.filter((row) => !sent.has(row.op.clientId));
     }
-    this.request(
-      `push ${ops.map((op) => op.clientId).join(",")}`,
-      (server) => {
+    sendRequest(this.context, this, {
+      label: `push ${ops.map((op) => op.clientId).join(",")}`,
+      handle: (server) => {
         const outcome = server.push(this.userId, ops, this.context.scheduler.nowMs);
         this.context.fanout(outcome.committed);
         return outcome.results;
       },
-      (results) => this.onPushResults(ops, results),
-      () => this.retryPush(),
-    );
+      onResponse: (results) => this.onPushResults(ops, results),
+      onFailure: () => this.retryPush(),
+    });
   }
 
   private onPushResults(ops: readonly Op[], results: readonly PushResult[]): void {
@@ -241,20 +214,20 @@ export class SimClient {
     }
     this.pulling = true;
     const cursors = Object.fromEntries(ids.map((id) => [id, this.durable.cursors.get(id) ?? 0]));
-    this.request(
-      `pull ${JSON.stringify(cursors)}`,
-      (server) => server.pull(this.userId, cursors, pullLimit),
-      (pages) => {
+    sendRequest(this.context, this, {
+      label: `pull ${JSON.stringify(cursors)}`,
+      handle: (server) => server.pull(this.userId, cursors, pullLimit),
+      onResponse: (pages) => {
         this.pullAttempt = 0;
         for (const [id, page] of Object.entries(pages)) this.applyPage(id, page);
         this.pullQueued();
       },
-      () => {
+      onFailure: () => {
         for (const id of ids) this.pullQueue.add(id);
         const delayMs = backoffDelayMs(this.pullAttempt++, defaultBackoff, this.random);
         this.after(delayMs, "pull retry", () => this.pullQueued());
       },
-    );
+    });
   }
 
   /**
@@ -274,74 +247,28 @@ export class SimClient {
     for (const [conversationId, seq] of this.durable.pendingReads) {
       if (this.readsInFlight.has(conversationId)) continue;
       this.readsInFlight.add(conversationId);
-      this.request(
-        `read ${conversationId}@${seq}`,
-        (server) => {
+      sendRequest(this.context, this, {
+        label: `read ${conversationId}@${seq}`,
+        handle: (server) => {
           const readSeq = server.markRead(this.userId, conversationId, seq);
           this.context.fanoutRead(this.userId, conversationId, readSeq);
           return readSeq;
         },
-        (readSeq) => {
+        onResponse: (readSeq) => {
           this.readsInFlight.delete(conversationId);
           store.confirmRead(this.durable, conversationId, readSeq);
           if (this.durable.pendingReads.has(conversationId)) this.sendPendingReads();
         },
-        () => {
+        onFailure: () => {
           this.readsInFlight.delete(conversationId);
+          // TODO: grow the read sender's backoff per attempt like the SDK's, because a fixed
+          // attempt 1 is all the model does today.
           this.after(backoffDelayMs(1, defaultBackoff, this.random), "read retry", () =>
             this.sendPendingReads(),
           );
         },
-      );
-    }
-  }
-
-  /**
-   * Sends a request and calls exactly one of `onResponse` and `onFailure`
-   * (a timeout or a 503 for the whole request), unless the device crashed
-   * first. The server handles every copy that
-   * arrives, because the network duplicates. A response from a server
-   * incarnation that has since crashed is lost with its connection.
-   */
-  private request<T>(
-    label: string,
-    handle: (server: SimServer) => T,
-    onResponse: (response: T) => void,
-    onFailure: () => void,
-  ): void {
-    const { network, server } = this.context;
-    const incarnation = this.incarnation;
-    let settled = false;
-    const settle = (): boolean => {
-      if (settled || incarnation !== this.incarnation) return false;
-      settled = true;
-      return true;
-    };
-    this.context.scheduler.at(requestTimeoutMs, `${this.deviceId} ${label} timed out`, () => {
-      if (settle()) onFailure();
-    });
-    network.send(`${this.deviceId} → server: ${label}`, () => {
-      if (!server.up) return;
-      const serverIncarnation = server.incarnation;
-      if (this.context.prng.chance(server.unavailableRate)) {
-        network.send(`server → ${this.deviceId}: 503 to ${label}`, () => {
-          if (server.incarnation === serverIncarnation && settle()) onFailure();
-        });
-        return;
-      }
-      let response: T;
-      try {
-        response = handle(server);
-      } catch (error) {
-        if (!(error instanceof ServerCrashError)) throw error;
-        this.context.crashServer();
-        return;
-      }
-      network.send(`server → ${this.deviceId}: response to ${label}`, () => {
-        if (server.incarnation !== serverIncarnation) return;
-        if (settle()) onResponse(response);
       });
-    });
+    }
   }
 
   /** Runs `action` after a delay unless the device crashed in between. */

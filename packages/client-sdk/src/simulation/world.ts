@@ -1,10 +1,11 @@
 import type { Event, Op } from "@syncline/protocol";
 import type { ModelBugs } from "./client-store.ts";
+import type { SimContext } from "./context.ts";
 import { checkConverged, InvariantChecker } from "./invariants.ts";
 import { calmNetwork, Network, type NetworkFaults } from "./network.ts";
 import { Prng } from "./prng.ts";
 import { Scheduler } from "./scheduler.ts";
-import { SimClient, type SimContext } from "./sim-client.ts";
+import { SimClient } from "./sim-client.ts";
 import { SimServer } from "./sim-server.ts";
 
 /** Options of one simulation run. */
