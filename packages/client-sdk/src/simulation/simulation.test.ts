@@ -9,12 +9,15 @@ const seedsPerChunk = 500;
 /** Runs seeds `first` to `last` and describes each failure with its replay command. */
 function failingSeeds(first: number, last: number, bugs: ModelBugs = {}): string[] {
   const failures: string[] = [];
+  const bugFlags = Object.keys(bugs)
+    .map((name) => ` --bug ${name}`)
+    .join("");
   for (let seed = first; seed <= last; seed++) {
     const { failure } = runSeed({ seed, steps: stepsPerSeed, bugs });
     if (failure === undefined) continue;
     failures.push(
       `seed ${seed} failed at step ${failure.step}: ${failure.message} (replay: npx tsx ` +
-        `packages/client-sdk/src/simulation/run.ts --seed ${seed} --steps ${stepsPerSeed} --verbose)`,
+        `packages/client-sdk/src/simulation/run.ts --seed ${seed} --steps ${stepsPerSeed} --verbose${bugFlags})`,
     );
   }
   return failures;
@@ -64,6 +67,8 @@ describe("simulation checker", () => {
     const failures = failingSeeds(1, 100, { cursorOnArrival: true });
 
     expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]).toMatch(/^seed \d+ failed at step \d+: /);
+    expect(failures[0]).toContain("--verbose");
     expect(failures.some((failure) => failure.includes(": I1 cursor"))).toBe(true);
   });
 
