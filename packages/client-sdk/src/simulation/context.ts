@@ -19,6 +19,8 @@ export interface SimContext {
   fanout(committed: readonly Event[]): void;
   /** Crashes the server: it loses its sockets and undelivered responses, and restarts later. */
   crashServer(): string;
+  /** Sends a `delivered` frame over the device's socket, if it has one. */
+  sendDelivered(client: SimClient, conversationId: string, seq: number): void;
   /** Sends a `read` frame to the user's devices. */
   fanoutRead(userId: string, conversationId: string, readSeq: number): void;
 }

@@ -28,7 +28,8 @@ export class InvariantChecker {
       this.checkNothingLost(world) ??
       checkServerLog(world.server) ??
       firstOf(world.clients, (client) => this.checkClient(world.server, client)) ??
-      this.checkServerReads(world.server)
+      this.checkServerReads(world.server) ??
+      checkDelivered(world)
     );
   }
 
@@ -107,9 +108,35 @@ export class InvariantChecker {
           return `I12 server read position ${key} moved back`;
         this.reads.set(key, readSeq);
       }
+      for (const [userId, deliveredSeq] of conversation.deliveredSeqs) {
+        const key = `server/${conversation.id}/${userId}/delivered`;
+        if (deliveredSeq < (this.reads.get(key) ?? 0)) {
+          return `I12 server delivered watermark ${key} moved back`;
+        }
+        this.reads.set(key, deliveredSeq);
+      }
     }
     return undefined;
   }
+}
+
+/**
+ * I17: a member's delivered watermark never exceeds the cursor of the
+ * member's furthest device, because a report names a seq below which
+ * every event is stored, and a device never loses stored events.
+ */
+function checkDelivered(world: WorldView): string | undefined {
+  for (const conversation of world.server.conversations.values()) {
+    for (const [userId, deliveredSeq] of conversation.deliveredSeqs) {
+      const cursors = world.clients
+        .filter((client) => client.userId === userId)
+        .map((client) => client.durable.cursors.get(conversation.id) ?? 0);
+      if (deliveredSeq > Math.max(0, ...cursors)) {
+        return `I17 ${userId} reported ${conversation.id} delivered up to ${deliveredSeq}, past every device's cursor`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Checks that the server's log has no gap and contains each client id once. */

@@ -7,6 +7,7 @@ import { sendRequest } from "./sim-request.ts";
 
 const pushBatchSize = 5;
 const pullLimit = 3;
+const deliveredIntervalMs = 1_000;
 
 /**
  * One device running the SDK's push loop, pull loop, notify handling,
@@ -32,6 +33,9 @@ export class SimClient {
   private pullQueue = new Set<string>();
   private pullAttempt = 0;
   private readsInFlight = new Set<string>();
+  /** Virtual time of the last `delivered` report, per conversation. */
+  private deliveredReportMs = new Map<string, number>();
+  private deliveredFlushes = new Set<string>();
   private readonly random: () => number;
 
   constructor(
@@ -62,6 +66,8 @@ export class SimClient {
     this.pulling = false;
     this.pullQueue.clear();
     this.readsInFlight.clear();
+    this.deliveredReportMs.clear();
+    this.deliveredFlushes.clear();
   }
 
   /** Models the app calling `sync()`: pull every conversation and kick the push loop. */
@@ -97,6 +103,7 @@ export class SimClient {
       frame.events ?? [],
       this.context.bugs,
     );
+    this.reportDelivered(frame.conversationId);
     if (cursor < frame.latestSeq) this.requestPull([frame.conversationId]);
   }
 
@@ -114,6 +121,7 @@ export class SimClient {
         this.connecting = false;
         this.connected = true;
         this.reconnectAttempt = 0;
+        for (const id of this.conversationIds) this.reportDelivered(id);
         this.requestPull(this.conversationIds);
         this.kickPush();
         this.sendPendingReads();
@@ -239,7 +247,26 @@ export class SimClient {
   private applyPage(conversationId: string, page: BatchPullEntry): void {
     if (!("events" in page)) return;
     store.storeEvents(this.durable, this.userId, conversationId, page.events, this.context.bugs);
+    this.reportDelivered(conversationId);
     if (page.hasMore) this.pullQueue.add(conversationId);
+  }
+
+  /**
+   * Reports the cursor as a `delivered` frame at most once per conversation
+   * per second, always with the newest cursor at the time it goes out.
+   */
+  private reportDelivered(conversationId: string): void {
+    if (!this.connected || this.deliveredFlushes.has(conversationId)) return;
+    const nowMs = this.context.scheduler.nowMs;
+    const lastMs = this.deliveredReportMs.get(conversationId);
+    const waitMs = lastMs === undefined ? 0 : Math.max(0, lastMs + deliveredIntervalMs - nowMs);
+    this.deliveredFlushes.add(conversationId);
+    this.after(waitMs, `delivered report ${conversationId}`, () => {
+      this.deliveredFlushes.delete(conversationId);
+      this.deliveredReportMs.set(conversationId, this.context.scheduler.nowMs);
+      const seq = this.durable.cursors.get(conversationId) ?? 0;
+      this.context.sendDelivered(this, conversationId, seq);
+    });
   }
 
   private sendPendingReads(): void {

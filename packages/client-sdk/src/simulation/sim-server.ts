@@ -9,6 +9,8 @@ export interface ServerConversation {
   byClientId: Map<string, Event>;
   /** Each member's read position; it only rises. */
   readSeqs: Map<string, number>;
+  /** Each member's delivered watermark, from their devices' reports; it only rises. */
+  deliveredSeqs: Map<string, number>;
 }
 
 /** The outcome of a push: one result per op and the events it committed. */
@@ -53,6 +55,7 @@ export class SimServer {
       events: [],
       byClientId: new Map(),
       readSeqs: new Map(),
+      deliveredSeqs: new Map(),
     });
   }
 
@@ -125,6 +128,14 @@ export class SimServer {
       pages[conversationId] = { events, latestSeq, hasMore, epoch: simEpoch };
     }
     return pages;
+  }
+
+  /** Raises the user's delivered watermark to max(current, seq). */
+  markDelivered(userId: string, conversationId: string, seq: number): void {
+    const conversation = this.conversations.get(conversationId);
+    if (conversation === undefined) return;
+    const current = conversation.deliveredSeqs.get(userId) ?? 0;
+    conversation.deliveredSeqs.set(userId, Math.max(current, seq));
   }
 
   /** Raises the user's read position to max(current, seq) and returns it. */

@@ -107,6 +107,15 @@ export class World implements SimContext {
     }
   }
 
+  sendDelivered(client: SimClient, conversationId: string, seq: number): void {
+    const socket = this.liveSockets().find((candidate) => candidate.client === client);
+    if (socket === undefined || socket.clientIncarnation !== client.incarnation) return;
+    this.network.send(`${client.deviceId} → server: delivered ${conversationId}@${seq}`, () => {
+      if (socket.serverIncarnation !== this.server.incarnation) return;
+      this.server.markDelivered(client.userId, conversationId, seq);
+    });
+  }
+
   fanoutRead(userId: string, conversationId: string, readSeq: number): void {
     for (const socket of this.liveSockets()) {
       if (socket.client.userId !== userId) continue;
