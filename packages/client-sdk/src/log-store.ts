@@ -73,9 +73,7 @@ async function removeDeliveredOutboxRows(
   conversationId: string,
   events: readonly Event[],
 ): Promise<void> {
-  const clientIds = events
-    .filter((event) => event.senderId === userId)
-    .map((event) => event.clientId);
+  const clientIds = deliveredClientIds(userId, events);
   if (clientIds.length === 0) return;
   await db.outbox
     .where("clientId")
@@ -95,15 +93,32 @@ export async function advanceCursor(db: SynclineDb, conversationId: string): Pro
     .where("[conversationId+seq]")
     .between([conversationId, row.cursor + 1], [conversationId, Dexie.maxKey], true, true)
     .primaryKeys();
-  let cursor = row.cursor;
-  for (const [, seq] of keys) {
-    if (seq !== cursor + 1) break;
-    cursor = seq;
-  }
+  const cursor = contiguousCursor(
+    row.cursor,
+    keys.map(([, seq]) => seq),
+  );
   if (cursor !== row.cursor || stored === undefined) {
     await db.cursors.put({ ...row, cursor });
   }
   return cursor;
+}
+
+/**
+ * Returns the cursor moved up over `seqsAbove` (stored seqs above it, in
+ * ascending order) while they follow it without a gap.
+ */
+export function contiguousCursor(cursor: number, seqsAbove: readonly number[]): number {
+  let next = cursor;
+  for (const seq of seqsAbove) {
+    if (seq !== next + 1) break;
+    next = seq;
+  }
+  return next;
+}
+
+/** Returns the client ids of the user's own events, whose outbox rows these events confirm. */
+export function deliveredClientIds(userId: string, events: readonly Event[]): string[] {
+  return events.filter((event) => event.senderId === userId).map((event) => event.clientId);
 }
 
 /** Keeps the conversation row's latest seq and read position in step with new events. */
