@@ -77,9 +77,13 @@ describe.skipIf(!hasChromium())("demo in Chromium", () => {
       await bob.context().setOffline(false);
       await bob.locator(".offline-banner").waitFor({ state: "detached" });
 
-      const expected = ["hi bob", ...offlineTexts].map((text) => ({ text, state: "sent" }));
-      await vi.waitFor(async () => expect(await shownMessages(bob)).toEqual(expected), waitLong);
-      await vi.waitFor(async () => expect(await shownMessages(alice)).toEqual(expected), waitLong);
+      // Each side shows the other's messages as "sent" and its own as "read", because both are open.
+      const fromBob = offlineTexts.map((text) => ({ text, state: "read" }));
+      const onBob = [{ text: "hi bob", state: "sent" }, ...fromBob];
+      await vi.waitFor(async () => expect(await shownMessages(bob)).toEqual(onBob), waitLong);
+      const toBob = offlineTexts.map((text) => ({ text, state: "sent" }));
+      const onAlice = [{ text: "hi bob", state: "read" }, ...toBob];
+      await vi.waitFor(async () => expect(await shownMessages(alice)).toEqual(onAlice), waitLong);
       expect(await serverTexts("general")).toEqual(["hi bob", ...offlineTexts]);
       await saveScreenshot(alice, "conversation");
     },
