@@ -12,7 +12,7 @@ interface ActionProps {
   seq: number;
 }
 
-/** Runs one SDK call at a time and keeps its error for display. */
+/** Runs an SDK call, marks it busy while in flight and keeps its error for display. */
 function useAction() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
@@ -111,5 +111,49 @@ export function OwnMessageActions({ client, message, seq }: ActionProps) {
       </button>
       {error !== "" && <span className="form-error">{error}</span>}
     </div>
+  );
+}
+
+const opLabels = {
+  "message.edit": "Edit",
+  "message.delete": "Delete",
+  "reaction.add": "Reaction",
+  "reaction.remove": "Reaction removal",
+} as const;
+
+/**
+ * Lists the user's edits, deletes and reactions on a message that the server
+ * rejected, each with Retry and Discard. Failed ops are not applied to the
+ * message, so the user would otherwise not see that they failed.
+ */
+export function FailedOps({ client, message }: { client: SynclineClient; message: Message }) {
+  const { busy, error, run } = useAction();
+  const failed = message.pendingOps.filter((op) => op.state === "failed");
+  if (failed.length === 0) return null;
+  return (
+    <ul className="failed-ops">
+      {failed.map((op) => (
+        <li key={op.clientId} title={op.error?.message ?? ""}>
+          {opLabels[op.type]} failed: {op.error?.code ?? "unknown error"}
+          <button
+            type="button"
+            className="small"
+            disabled={busy}
+            onClick={() => run(() => client.retry(op.clientId))}
+          >
+            Retry
+          </button>
+          <button
+            type="button"
+            className="small quiet"
+            disabled={busy}
+            onClick={() => run(() => client.discard(op.clientId))}
+          >
+            Discard
+          </button>
+        </li>
+      ))}
+      {error !== "" && <li className="form-error">{error}</li>}
+    </ul>
   );
 }

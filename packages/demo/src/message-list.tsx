@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef, useState } from "react";
 import type { ConversationProps } from "./conversation-view.tsx";
 import { describeError, describeReceipt, formatTime } from "./format.ts";
-import { OwnMessageActions, Reactions } from "./message-actions.tsx";
+import { FailedOps, OwnMessageActions, Reactions } from "./message-actions.tsx";
 import { useMarkRead } from "./read-marker.ts";
 import { type Message, type SynclineClient, useMessages } from "./sdk.ts";
 
@@ -90,6 +90,7 @@ function MessageItem({ client, message, otherMembers }: MessageItemProps) {
         <p className="message-text">{message.text}</p>
       )}
       {live && <Reactions client={client} message={message} seq={seq} />}
+      <FailedOps client={client} message={message} />
       <div className="message-footer">
         <MessageState client={client} message={message} otherMembers={otherMembers} />
         {own && live && <OwnMessageActions client={client} message={message} seq={seq} />}
