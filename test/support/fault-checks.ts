@@ -13,17 +13,23 @@ export function expectAckedExactlyOnce(events: readonly Event[], acks: Acks): vo
   for (const [clientId, seq] of acks) expect(seqByClientId.get(clientId)).toBe(seq);
 }
 
-/** Waits until the client holds exactly the server's log, every message sent. */
+/** Message states of a message the server confirmed; receipts move it from sent to read. */
+const confirmedStates: ReadonlySet<string> = new Set(["sent", "delivered", "read"]);
+
+/** Waits until the client holds exactly the server's log, every message confirmed. */
 export async function expectConverged(
   client: SynclineClient,
   conversationId: string,
   events: readonly Event[],
 ): Promise<void> {
-  const expected = events.map((event) => [event.seq, event.clientId, "sent"]);
+  const expected = events.map((event) => [event.seq, event.clientId, "confirmed"]);
   await vi.waitFor(
     async () => {
       const messages = await client.getMessages(conversationId);
-      const actual = messages.map((message) => [message.seq, message.clientId, message.state]);
+      const actual = messages.map((message) => {
+        const state = confirmedStates.has(message.state) ? "confirmed" : message.state;
+        return [message.seq, message.clientId, state];
+      });
       expect(actual).toEqual(expected);
     },
     { timeout: 60_000, interval: 200 },
@@ -35,7 +41,7 @@ export async function acksOf(client: SynclineClient, conversationId: string): Pr
   const messages = await client.getMessages(conversationId);
   const acks: Acks = new Map();
   for (const message of messages) {
-    if (message.state === "sent" && message.senderId === client.userId) {
+    if (confirmedStates.has(message.state) && message.senderId === client.userId) {
       acks.set(message.clientId, message.seq as number);
     }
   }
