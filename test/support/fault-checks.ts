@@ -16,7 +16,7 @@ export function expectAckedExactlyOnce(events: readonly Event[], acks: Acks): vo
 /** Message states of a message the server confirmed; receipts move it from sent to read. */
 const confirmedStates: ReadonlySet<string> = new Set(["sent", "delivered", "read"]);
 
-/** Waits until the client holds exactly the server's log, every message confirmed. */
+/** Waits until the client's local log equals the server's log, every message confirmed. */
 export async function expectConverged(
   client: SynclineClient,
   conversationId: string,
