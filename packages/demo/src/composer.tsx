@@ -49,7 +49,11 @@ export function Composer({ client, conversationId }: ConversationProps) {
         placeholder="Write a message"
         aria-label="Message"
         value={text}
-        onChange={(event) => setText(event.target.value)}
+        onChange={(event) => {
+          setText(event.target.value);
+          // The SDK sends at most one typing frame per conversation every 2 s.
+          if (event.target.value.trim() !== "") client.setTyping(conversationId);
+        }}
         onKeyDown={onKeyDown}
         ref={input}
       />

@@ -25,11 +25,7 @@ export function ConversationList({ client, selectedId, onOpen }: ConversationLis
             >
               <span className="conversation-title">{displayTitle(summary)}</span>
               <span className="conversation-preview">{previewOf(summary)}</span>
-              {/* TODO: send a read receipt for the open conversation, because the SDK has no call
-                  for it yet. Until then its badge is hidden while it is open. */}
-              {summary.unreadCount > 0 && summary.id !== selectedId && (
-                <span className="badge">{summary.unreadCount}</span>
-              )}
+              {summary.unreadCount > 0 && <span className="badge">{summary.unreadCount}</span>}
             </button>
           </li>
         ))}
@@ -47,5 +43,6 @@ export function displayTitle(summary: Pick<ConversationSummary, "id" | "title">)
 function previewOf(summary: ConversationSummary): string {
   const last = summary.lastMessage;
   if (last === null) return summary.members.join(", ");
+  if (last.deleted) return `${last.senderId}: message deleted`;
   return `${last.senderId}: ${last.text}`;
 }

@@ -3,8 +3,10 @@ import { type FormEvent, useState } from "react";
 import { Composer } from "./composer.tsx";
 import { displayTitle } from "./conversation-list.tsx";
 import { describeError } from "./format.ts";
+import { MemberPresence } from "./member-presence.tsx";
 import { MessageList } from "./message-list.tsx";
 import { type SynclineClient, useConversations } from "./sdk.ts";
+import { TypingLine } from "./typing-line.tsx";
 
 /** Properties of a view of one conversation. */
 export interface ConversationProps {
@@ -16,6 +18,7 @@ export interface ConversationProps {
 export function ConversationView({ client, conversationId }: ConversationProps) {
   const summary = useConversations(client).find((entry) => entry.id === conversationId);
   const idNote = summary?.title === null ? "" : ` · id ${conversationId}`;
+  const others = summary?.members.filter((member) => member !== client.userId) ?? [];
   return (
     <section className="conversation">
       <header className="conversation-header">
@@ -28,10 +31,12 @@ export function ConversationView({ client, conversationId }: ConversationProps) 
               ? "Not in your list yet: it is loading, or you are not a member."
               : `Members: ${summary.members.join(", ")}${idNote}`}
           </p>
+          <MemberPresence client={client} userIds={others} />
         </div>
         <AddMemberForm client={client} conversationId={conversationId} />
       </header>
-      <MessageList client={client} conversationId={conversationId} />
+      <MessageList client={client} conversationId={conversationId} otherMembers={others.length} />
+      <TypingLine client={client} conversationId={conversationId} />
       <Composer client={client} conversationId={conversationId} />
     </section>
   );

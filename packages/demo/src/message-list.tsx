@@ -1,17 +1,27 @@
 import { useLayoutEffect, useRef, useState } from "react";
 import type { ConversationProps } from "./conversation-view.tsx";
-import { describeError, formatTime } from "./format.ts";
+import { describeError, describeReceipt, formatTime } from "./format.ts";
+import { FailedOps, OwnMessageActions, Reactions } from "./message-actions.tsx";
+import { useMarkRead } from "./read-marker.ts";
 import { type Message, type SynclineClient, useMessages } from "./sdk.ts";
+
+/** Properties of {@link MessageList}. */
+export interface MessageListProps extends ConversationProps {
+  /** How many members the conversation has besides the user, for receipt counts. */
+  otherMembers: number;
+}
 
 /** Distance in pixels from the bottom within which the list follows new messages. */
 const followThresholdPx = 80;
 
 /**
  * The live message list of one conversation: each message with its sender,
- * time and delivery state, and retry and discard for failed sends.
+ * time, receipts and reactions, edit and delete for the user's own, and
+ * retry and discard for failed sends. Showing a message marks it read.
  */
-export function MessageList({ client, conversationId }: ConversationProps) {
+export function MessageList({ client, conversationId, otherMembers }: MessageListProps) {
   const messages = useMessages(client, conversationId);
+  useMarkRead(client, conversationId, messages);
   const pane = useRef<HTMLElement>(null);
   const following = useRef(true);
 
@@ -33,7 +43,12 @@ export function MessageList({ client, conversationId }: ConversationProps) {
     <section className="message-pane" ref={pane} onScroll={onScroll}>
       <ol className="messages" aria-live="polite">
         {messages.map((message) => (
-          <MessageItem key={message.clientId} client={client} message={message} />
+          <MessageItem
+            key={message.clientId}
+            client={client}
+            message={message}
+            otherMembers={otherMembers}
+          />
         ))}
       </ol>
       {messages.length === 0 && <p className="hint empty">No messages yet. Say hello.</p>}
@@ -41,34 +56,57 @@ export function MessageList({ client, conversationId }: ConversationProps) {
   );
 }
 
-function MessageItem({ client, message }: { client: SynclineClient; message: Message }) {
+interface MessageItemProps {
+  client: SynclineClient;
+  message: Message;
+  otherMembers: number;
+}
+
+function MessageItem({ client, message, otherMembers }: MessageItemProps) {
   const own = message.senderId === client.userId;
+  const { seq } = message;
+  const live = seq !== null && !message.deleted;
   return (
     <li
       className={own ? "message own" : "message"}
       data-state={message.state}
       data-client-id={message.clientId}
+      data-deleted={message.deleted ? "true" : undefined}
     >
       <div className="message-meta">
         <span className="message-sender">{message.senderId}</span>
         <time dateTime={message.createdAt} title={message.createdAt}>
           {formatTime(message.createdAt)}
         </time>
+        {message.editedAt !== null && !message.deleted && (
+          <span className="message-edited" title={message.editedAt}>
+            edited
+          </span>
+        )}
       </div>
-      <p className="message-text">{message.text}</p>
-      <MessageState client={client} message={message} />
+      {message.deleted ? (
+        <p className="message-text tombstone">Message deleted</p>
+      ) : (
+        <p className="message-text">{message.text}</p>
+      )}
+      {live && <Reactions client={client} message={message} seq={seq} />}
+      <FailedOps client={client} message={message} />
+      <div className="message-footer">
+        <MessageState client={client} message={message} otherMembers={otherMembers} />
+        {own && live && <OwnMessageActions client={client} message={message} seq={seq} />}
+      </div>
     </li>
   );
 }
 
-const confirmedLabels = { sent: "Sent", delivered: "Delivered", read: "Read" } as const;
-
-function MessageState({ client, message }: { client: SynclineClient; message: Message }) {
+function MessageState({ client, message, otherMembers }: MessageItemProps) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   if (message.state === "pending") return <div className="message-state">Sending…</div>;
   if (message.state !== "failed") {
-    const label = confirmedLabels[message.state];
+    const own = message.senderId === client.userId;
+    // Receipts exist only for the user's own messages; others' confirmed messages show "Sent".
+    const label = own ? describeReceipt(message, otherMembers) : "Sent";
     return (
       <div className="message-state">
         {message.seq === null ? label : `${label} · #${message.seq}`}

@@ -2,6 +2,7 @@ export type {
   ConnectionStatus,
   ConversationSummary,
   Message,
+  Presence,
   StorageStatus,
   SynclineClient,
 } from "@syncline/client-sdk";
@@ -10,5 +11,7 @@ export {
   useConnectionStatus,
   useConversations,
   useMessages,
+  usePresence,
   useStorageStatus,
+  useTyping,
 } from "@syncline/client-sdk/react";

@@ -70,6 +70,3 @@ export function useStorageStatus(client: SynclineClient): StorageStatus {
   );
   return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 }
-
-// TODO: add usePresence and useTyping, because the client has no presence or typing
-// subscription yet; they follow the same pattern once it has.

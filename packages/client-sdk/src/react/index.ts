@@ -1,3 +1,4 @@
+export { usePresence, useTyping } from "./chat-hooks.ts";
 export {
   useConnectionStatus,
   useConversations,
