@@ -30,6 +30,7 @@ describe("loadConfig", () => {
       security: expect.any(Object),
       deliverySloMs: 1000,
       shutdownTimeoutMs: 10_000,
+      scaling: expect.any(Object),
     });
   });
 
@@ -65,6 +66,7 @@ describe("loadConfig", () => {
       security: expect.any(Object),
       deliverySloMs: 250,
       shutdownTimeoutMs: 3000,
+      scaling: expect.any(Object),
     });
   });
 

@@ -1,3 +1,4 @@
+import { parseScalingConfig, type ScalingConfig } from "./scaling-config.ts";
 import { parseSecurityConfig, type SecurityConfig } from "./security/security-config.ts";
 
 /** The server's settings, parsed from the environment by {@link loadConfig}. */
@@ -30,6 +31,8 @@ export interface Config {
   deliverySloMs: number;
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number;
+  /** Notify inlining, socket buffer limits and event retention. */
+  scaling: ScalingConfig;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -91,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       10_000,
       problems,
     ),
+    scaling: parseScalingConfig(read, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -73,7 +73,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const metrics = createServerMetrics();
   const store = meterStore(await openStore(config), metrics);
-  const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs));
+  const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs), config.scaling);
   const notifier = await startNotifier(config, store, hub, logger);
   const app = createApp({
     store,
@@ -97,6 +97,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
     limits: createSocketLimits(config.security),
+    maxBufferedBytes: config.scaling.socketHardBufferBytes,
   });
 
   try {

@@ -121,6 +121,12 @@ export class RemoteFanout {
       [conversationId, fromSeq, toSeq],
     );
     const events = rows.map(toEvent);
-    this.hub.publish({ conversationId, latestSeq: toSeq, events, memberIds: localIds });
+    this.hub.publish({
+      conversationId,
+      latestSeq: toSeq,
+      events,
+      memberIds: localIds,
+      memberCount: memberIds.length,
+    });
   }
 }

@@ -27,8 +27,8 @@ import type { TypingLimiter } from "./typing-limiter.ts";
 /** How long a typing indicator shows without a new typing frame. */
 export const typingExpiresInMs = 5000;
 
-/** A slow reader with more unsent bytes than this is closed with "try later". */
-const maxBufferedBytes = 4 * 1024 * 1024;
+/** The default of {@link SessionContext.maxBufferedBytes}: 4 MiB. */
+const defaultMaxBufferedBytes = 4 * 1024 * 1024;
 
 /** setTimeout's largest delay; longer token lifetimes are waited for in steps. */
 const maxTimerMs = 2_147_483_647;
@@ -44,6 +44,8 @@ export interface SessionContext {
   authTimeoutMs: number;
   /** Origin, frame, auth and socket-count limits; undefined sets none. */
   limits?: SocketLimits | undefined;
+  /** A slow reader with more unsent bytes than this is closed with 4429 ("try later"). */
+  maxBufferedBytes?: number | undefined;
 }
 
 /**
@@ -105,12 +107,16 @@ export class SocketSession implements HubSocket {
       onSent?.(new Error("The socket is not open."));
       return;
     }
-    if (this.socket.bufferedAmount > maxBufferedBytes) {
+    if (this.socket.bufferedAmount > (this.context.maxBufferedBytes ?? defaultMaxBufferedBytes)) {
       this.close(closeCodes.tryLater, "The socket is too slow to keep up; reconnect and pull.");
       onSent?.(new Error("The socket was closed for being too slow."));
       return;
     }
     this.socket.send(text, onSent);
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
   }
 
   close(code: number, reason: string): void {
