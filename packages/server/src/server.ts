@@ -13,6 +13,7 @@ import { createNodeServer, warnOnOpenSettings } from "./security/node-server.ts"
 import { createSocketLimits } from "./security/socket-limits.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
+import { RetentionSweeper } from "./sync/retention.ts";
 import { NatsNotifier } from "./ws/nats-notifier.ts";
 import type { Notifier } from "./ws/notifier.ts";
 import { PgNotifier } from "./ws/pg-notifier.ts";
@@ -100,9 +101,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maxBufferedBytes: config.scaling.socketHardBufferBytes,
   });
 
+  const retention = startRetention(config, store, logger);
+
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
+    await retention?.close();
     await notifier.close?.();
     await store.close();
     throw error;
@@ -122,6 +126,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         const drained = stopHttp(server, config.shutdownTimeoutMs * drainShare);
         await sockets.close();
         await drained;
+        await retention?.close();
         await notifier.close?.();
         await store.close();
         logger.info({ url }, "server stopped");
@@ -183,4 +188,23 @@ async function stopHttp(server: Server, drainTimeoutMs: number): Promise<void> {
 
 function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Starts the retention sweeper when RETENTION_DAYS is set. */
+function startRetention(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): RetentionSweeper | undefined {
+  const { retentionDays, retentionIntervalMs } = config.scaling;
+  if (retentionDays === undefined) return undefined;
+  const sweeper = new RetentionSweeper({
+    runner: store,
+    logger,
+    retentionDays,
+    intervalMs: retentionIntervalMs,
+  });
+  sweeper.start();
+  logger.info({ retentionDays, intervalMs: retentionIntervalMs }, "retention sweeper started");
+  return sweeper;
 }
