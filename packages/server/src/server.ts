@@ -102,6 +102,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   });
 
   const retention = startRetention(config, store, logger);
+  if (retention !== undefined) testHooks?.onRetentionSweeper?.(retention);
 
   try {
     await listen(server, config.port, config.host);

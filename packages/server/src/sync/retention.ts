@@ -74,9 +74,12 @@ export class RetentionSweeper {
     void this.sweep();
   }
 
-  /** Runs one sweep, or joins the one running, and returns how many events it deleted. */
-  sweep(): Promise<number> {
-    this.#sweeping ??= this.#sweepOnce().finally(() => {
+  /**
+   * Runs one sweep as of `nowMs`, or joins the one running, and returns how
+   * many events it deleted.
+   */
+  sweep(nowMs = (this.#options.now ?? Date.now)()): Promise<number> {
+    this.#sweeping ??= this.#sweepOnce(nowMs).finally(() => {
       this.#sweeping = undefined;
     });
     return this.#sweeping;
@@ -89,11 +92,10 @@ export class RetentionSweeper {
     await this.#sweeping;
   }
 
-  async #sweepOnce(): Promise<number> {
+  async #sweepOnce(nowMs: number): Promise<number> {
     const { runner, logger, retentionDays } = this.#options;
     const batchSize = this.#options.batchSize ?? 1000;
-    const now = this.#options.now ?? Date.now;
-    const cutoff = new Date(now() - retentionDays * dayMs);
+    const cutoff = new Date(nowMs - retentionDays * dayMs);
     let total = 0;
     try {
       while (!this.#abort.signal.aborted) {
