@@ -1,5 +1,6 @@
 import { createClient, type SynclineClient } from "@syncline/client-sdk";
 import { loadConfig, type RunningServer, startServer } from "@syncline/server";
+import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { createTemporaryDatabase } from "./support/postgres.ts";
 import { pushMessages, sdkOptions, storeKinds, summaryOf } from "./support/server-harness.ts";
@@ -49,7 +50,7 @@ async function texts(client: SynclineClient): Promise<string[]> {
 }
 
 describe.each(storeKinds)("SDK retention on $kind", ({ kind, skip }) => {
-  test.skipIf(skip)("client far behind skips to the retained events", async () => {
+  test.skipIf(skip)("client far behind skips to retained events (I20)", async () => {
     const { server, sweep } = await startRetainingServer(kind);
     const aliceToken = await devToken(server.url, "alice");
     const created = await fetch(`${server.url}/v1/conversations`, {
@@ -75,5 +76,30 @@ describe.each(storeKinds)("SDK retention on $kind", ({ kind, skip }) => {
     const summary = await summaryOf(carol, "c1");
     expect(summary?.latestSeq).toBe(123);
     expect(summary?.historyStartSeq).toBe(121);
+  });
+
+  test.skipIf(skip)("client keeps what it stored before", async () => {
+    const { server, sweep } = await startRetainingServer(kind);
+    const aliceToken = await devToken(server.url, "alice");
+    await fetch(`${server.url}/v1/conversations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${aliceToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ id: "c1", members: ["carol"] }),
+    });
+    const indexedDB = new IDBFactory();
+    const first = createClient(sdkOptions(server.url, "carol", { indexedDB }));
+    await pushMessages(server.url, aliceToken, "c1", ["m1", "m2"]);
+    await vi.waitFor(async () => expect((await summaryOf(first, "c1"))?.cursor).toBe(2), waitLong);
+    await first.close();
+
+    await pushMessages(server.url, aliceToken, "c1", ["m3", "m4", "m5"]);
+    await sweep(Date.now() + 40 * dayMs);
+    await pushMessages(server.url, aliceToken, "c1", ["m6"]);
+    const again = createClient(sdkOptions(server.url, "carol", { indexedDB }));
+    cleanups.push(() => again.close());
+
+    await vi.waitFor(async () => expect((await summaryOf(again, "c1"))?.cursor).toBe(6), waitLong);
+    expect(await texts(again)).toEqual(["m1", "m2", "m6"]);
+    expect((await summaryOf(again, "c1"))?.historyStartSeq).toBe(6);
   });
 });

@@ -30,7 +30,7 @@ export async function skipExpiredHistory(
       row = await db.cursors.get(conversationId);
     }
     const current = row ?? { conversationId, cursor: 0, epoch };
-    // The cursor only moves up here: an event already stored stays stored.
+    // The cursor only moves up here, so an event already stored stays stored.
     const cursor = Math.max(current.cursor, oldestSeq - 1);
     await db.cursors.put({
       ...current,
