@@ -89,6 +89,11 @@ export class SocketHub implements Notifier {
     return userIds.filter((userId) => this.#socketsByUser.has(userId));
   }
 
+  /** Tells whether a conversation of `memberCount` members gets its events inline. */
+  inlinesEvents(memberCount: number): boolean {
+    return memberCount <= this.#inlineMaxMembers;
+  }
+
   /**
    * Sends a notify frame with the events, or a bare one (only `latestSeq`)
    * to a conversation above the inline member limit and to a socket over the
@@ -104,7 +109,7 @@ export class SocketHub implements Notifier {
     const bareText = JSON.stringify(bareFrame);
     const memberCount = notice.memberCount ?? notice.memberIds.length;
     const publishedAtMs = Date.now();
-    if (notice.events.length === 0 || memberCount > this.#inlineMaxMembers) {
+    if (notice.events.length === 0 || !this.inlinesEvents(memberCount)) {
       this.#sendText(bareText, notice.memberIds, publishedAtMs);
       return;
     }
