@@ -20,6 +20,8 @@ export interface CursorRow {
   cursor: number;
   /** The log's epoch from the last pull; null before the first pull. */
   epoch: string | null;
+  /** The oldest seq the server still keeps, set once retention deleted older events. */
+  historyStartSeq?: number;
 }
 
 /** A conversation as last seen from the server, updated by pulled events. */

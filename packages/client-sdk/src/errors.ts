@@ -64,6 +64,7 @@ export function errorAction(code: SyncErrorCode): ErrorAction {
     case "unauthorized":
       return "reauthenticate";
     case "cursor_ahead":
+    case "cursor_expired":
       return "reset";
     case "invalid_request":
     case "forbidden":

@@ -8,6 +8,7 @@ import {
 import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
 import { type SynclineDb, syncTables } from "./db.ts";
 import { closedError, errorAction, SyncError, toSyncError } from "./errors.ts";
+import { skipExpiredHistory } from "./expired-history.ts";
 import type { HttpTransport } from "./http.ts";
 import { noteLatestSeq, readCursor, resetConversation, storeEvents } from "./log-store.ts";
 import type { Logger } from "./logger.ts";
@@ -164,6 +165,14 @@ async function applyEntry(
       await db.transaction("rw", syncTables(db), () =>
         resetConversation(db, conversationId, epoch),
       );
+      return true;
+    }
+    if (code === "cursor_expired") {
+      if (!countReset(resets, conversationId)) return false;
+      logger.warn("Older history was deleted on the server; pulling from the oldest kept seq.", {
+        conversationId,
+      });
+      await skipExpiredHistory(db, conversationId, details);
       return true;
     }
     if (code === "forbidden" || code === "not_found") {

@@ -61,6 +61,11 @@ export interface ConversationSummary {
   unreadCount: number;
   /** The newest message, pending ones included. */
   lastMessage: Message | null;
+  /**
+   * The oldest seq the server still keeps, present once the server deleted
+   * older events that this device never stored, so the app can show it.
+   */
+  historyStartSeq?: number;
 }
 
 /** The state of the live connection, as shown by a connection indicator. */

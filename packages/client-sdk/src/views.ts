@@ -75,6 +75,7 @@ async function summarize(
     unreadCount,
     lastMessage,
   };
+  if (cursorRow?.historyStartSeq !== undefined) summary.historyStartSeq = cursorRow.historyStartSeq;
   return { summary, activityAt: lastMessage?.createdAt ?? conversation.createdAt };
 }
 

@@ -16,6 +16,7 @@ export const errorCodeSchema = z.enum([
   "internal",
   "cursor_ahead",
   "unsupported_version",
+  "cursor_expired",
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
@@ -32,6 +33,7 @@ export const httpStatusByCode = {
   internal: 500,
   cursor_ahead: 409,
   unsupported_version: 426,
+  cursor_expired: 410,
 } as const satisfies Record<ErrorCode, number>;
 
 /**

@@ -5,6 +5,7 @@ import type { ServerMetrics } from "./metrics/server-metrics.ts";
 import type { SecurityConfig } from "./security/security-config.ts";
 import type { Store } from "./store/store.ts";
 import type { BeforeCommit } from "./sync/push.ts";
+import type { RetentionSweeper } from "./sync/retention.ts";
 import type { Notifier } from "./ws/notifier.ts";
 import type { PresenceReader } from "./ws/presence.ts";
 
@@ -17,6 +18,8 @@ export interface TestHooks {
    * makes the server drop the response (destroy the socket).
    */
   afterCommit?: (info: { conversationIds: string[] }) => Promise<void>;
+  /** Receives the retention sweeper when RETENTION_DAYS is set, so a test can run a sweep. */
+  onRetentionSweeper?: (sweeper: RetentionSweeper) => void;
 }
 
 /** Services the HTTP routes use from the running server. */

@@ -34,6 +34,7 @@ describe("loadConfig", () => {
       presenceTtlMs: 60_000,
       presenceGraceMs: 5000,
       presenceMaxGroup: 100,
+      scaling: expect.any(Object),
     });
   });
 
@@ -77,6 +78,7 @@ describe("loadConfig", () => {
       presenceTtlMs: 30_000,
       presenceGraceMs: 2000,
       presenceMaxGroup: 50,
+      scaling: expect.any(Object),
     });
   });
 

@@ -1,3 +1,4 @@
+import { parseScalingConfig, type ScalingConfig } from "./scaling-config.ts";
 import { parseSecurityConfig, type SecurityConfig } from "./security/security-config.ts";
 
 /** The server's settings, parsed from the environment by {@link loadConfig}. */
@@ -38,6 +39,8 @@ export interface Config {
   presenceGraceMs: number;
   /** Conversations with more members than this get no presence frames (PRESENCE_MAX_GROUP). */
   presenceMaxGroup: number;
+  /** Notify inlining, socket buffer limits and event retention. */
+  scaling: ScalingConfig;
 }
 
 /** Every problem found in the environment, one sentence each. */
@@ -113,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       100,
       problems,
     ),
+    scaling: parseScalingConfig(read, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -13,6 +13,7 @@ import { createNodeServer, warnOnOpenSettings } from "./security/node-server.ts"
 import { createSocketLimits } from "./security/socket-limits.ts";
 import { openStore } from "./store/open-store.ts";
 import type { Store } from "./store/store.ts";
+import { RetentionSweeper } from "./sync/retention.ts";
 import { NatsNotifier } from "./ws/nats-notifier.ts";
 import type { Notifier } from "./ws/notifier.ts";
 import { PgNotifier } from "./ws/pg-notifier.ts";
@@ -76,7 +77,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   const metrics = createServerMetrics();
   const store = meterStore(await openStore(config), metrics);
-  const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs));
+  const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs), config.scaling);
   const notifier = await startNotifier(config, store, hub, logger);
   // TODO: presence frames reach only this node's sockets, because the presence
   // tracker sends through the local hub rather than the cross-node notifier.
@@ -113,12 +114,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
     limits: createSocketLimits(config.security),
+    maxBufferedBytes: config.scaling.socketHardBufferBytes,
   });
+
+  const retention = startRetention(config, store, logger);
+  if (retention !== undefined) testHooks?.onRetentionSweeper?.(retention);
 
   try {
     await listen(server, config.port, config.host);
   } catch (error) {
     presence.close();
+    await retention?.close();
     await notifier.close?.();
     await store.close();
     throw error;
@@ -140,6 +146,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         await sockets.close();
         presence.close();
         await drained;
+        await retention?.close();
         await notifier.close?.();
         await store.close();
         logger.info({ url }, "server stopped");
@@ -201,4 +208,23 @@ async function stopHttp(server: Server, drainTimeoutMs: number): Promise<void> {
 
 function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Starts the retention sweeper when RETENTION_DAYS is set. */
+function startRetention(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): RetentionSweeper | undefined {
+  const { retentionDays, retentionIntervalMs } = config.scaling;
+  if (retentionDays === undefined) return undefined;
+  const sweeper = new RetentionSweeper({
+    runner: store,
+    logger,
+    retentionDays,
+    intervalMs: retentionIntervalMs,
+  });
+  sweeper.start();
+  logger.info({ retentionDays, intervalMs: retentionIntervalMs }, "retention sweeper started");
+  return sweeper;
 }

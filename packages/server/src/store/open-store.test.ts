@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -48,6 +48,10 @@ describe.each(storeKinds)("store on %s", (kind) => {
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
     await drop();
 
-    expect(applied).toBe(1);
+    const journal = await readFile(
+      new URL("../../drizzle/meta/_journal.json", import.meta.url),
+      "utf8",
+    );
+    expect(applied).toBe((JSON.parse(journal) as { entries: unknown[] }).entries.length);
   });
 });

@@ -24,6 +24,8 @@ export const conversations = pgTable("conversations", {
   lastSeq: bigint("last_seq", { mode: "number" }).notNull().default(0),
   /** A random id made at creation; a recreated conversation gets a new one. */
   epoch: text("epoch").notNull(),
+  /** The oldest seq still stored; retention raises it, and a pull below it fails. */
+  minSeq: bigint("min_seq", { mode: "number" }).notNull().default(1),
 });
 
 /**
@@ -71,5 +73,6 @@ export const events = pgTable(
   (table) => [
     primaryKey({ columns: [table.conversationId, table.seq] }),
     unique("events_conversation_id_client_id_key").on(table.conversationId, table.clientId),
+    index("events_created_at_idx").on(table.createdAt),
   ],
 );

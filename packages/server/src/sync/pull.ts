@@ -7,6 +7,7 @@ import {
 import { type EventRow, eventColumns, toEvent } from "../store/event-rows.ts";
 import type { SqlRunner } from "../store/store.ts";
 import { readAsMember } from "./access.ts";
+import { checkRetained } from "./retained-range.ts";
 
 /** One page request: events of `conversationId` after the cursor `after`. */
 export interface PageRequest {
@@ -38,6 +39,7 @@ export async function pullPage(runner: SqlRunner, request: PageRequest): Promise
     [conversationId, after, limit + 1],
   );
   const events = rows.slice(0, limit).map(toEvent);
+  await checkRetained(runner, { conversationId, after, lastSeq: view.lastSeq, events });
 
   // Events committed after the head was read may be in the page already.
   const latestSeq = Math.max(view.lastSeq, events.at(-1)?.seq ?? 0);

@@ -7,6 +7,11 @@ export interface CommitNotice {
   /** The new events in seq order; empty for a conversation just created. */
   events: readonly Event[];
   memberIds: readonly string[];
+  /**
+   * The conversation's member count when `memberIds` lists only some
+   * members, as on a node that serves a few of them; defaults to its length.
+   */
+  memberCount?: number;
 }
 
 /**

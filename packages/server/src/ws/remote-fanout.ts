@@ -111,7 +111,8 @@ export class RemoteFanout {
     const memberIds = await listMemberIds(this.runner, conversationId);
     const localIds = this.hub.localUserIds(memberIds);
     if (localIds.length === 0) return;
-    if (fromSeq < 0 || toSeq - fromSeq > maxEventsPerRead) {
+    const bare = fromSeq < 0 || toSeq - fromSeq > maxEventsPerRead;
+    if (bare || !this.hub.inlinesEvents(memberIds.length)) {
       this.hub.send({ type: "notify", conversationId, latestSeq: toSeq }, localIds);
       return;
     }
@@ -121,6 +122,12 @@ export class RemoteFanout {
       [conversationId, fromSeq, toSeq],
     );
     const events = rows.map(toEvent);
-    this.hub.publish({ conversationId, latestSeq: toSeq, events, memberIds: localIds });
+    this.hub.publish({
+      conversationId,
+      latestSeq: toSeq,
+      events,
+      memberIds: localIds,
+      memberCount: memberIds.length,
+    });
   }
 }

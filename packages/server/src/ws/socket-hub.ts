@@ -9,7 +9,23 @@ export interface HubSocket {
   /** Sends an already serialized frame; `onSent` runs once the write completes or fails. */
   sendText(text: string, onSent?: SentCallback): void;
   close(code: number, reason: string): void;
+  /** Bytes queued on the socket and not yet sent; undefined counts as 0. */
+  readonly bufferedBytes?: number;
 }
+
+/** Limits on what a notify frame carries, so large groups and slow sockets pull instead. */
+export interface HubOptions {
+  /** Conversations with more members than this get notify frames without events. */
+  notifyInlineMaxMembers?: number;
+  /** A socket with more unsent bytes than this gets notify frames without events. */
+  socketSoftBufferBytes?: number;
+}
+
+/** The default of {@link HubOptions.notifyInlineMaxMembers}. */
+export const defaultNotifyInlineMaxMembers = 100;
+
+/** The default of {@link HubOptions.socketSoftBufferBytes}: 256 KiB. */
+export const defaultSocketSoftBufferBytes = 256 * 1024;
 
 /**
  * The sockets of this process, by user, and the local {@link Notifier}.
@@ -21,10 +37,14 @@ export class SocketHub implements Notifier {
   /** Called when a user gets a first socket here (true) or loses the last one (false). */
   onUserPresence: ((userId: string, present: boolean) => void) | undefined;
   readonly #observer: HubObserver | undefined;
+  readonly #inlineMaxMembers: number;
+  readonly #softBufferBytes: number;
 
   /** `observer` receives socket and frame events, for metrics. */
-  constructor(observer?: HubObserver) {
+  constructor(observer?: HubObserver, options: HubOptions = {}) {
     this.#observer = observer;
+    this.#inlineMaxMembers = options.notifyInlineMaxMembers ?? defaultNotifyInlineMaxMembers;
+    this.#softBufferBytes = options.socketSoftBufferBytes ?? defaultSocketSoftBufferBytes;
   }
 
   /** Registers an authenticated socket. */
@@ -69,14 +89,37 @@ export class SocketHub implements Notifier {
     return userIds.filter((userId) => this.#socketsByUser.has(userId));
   }
 
+  /** Tells whether a conversation of `memberCount` members gets its events inline. */
+  inlinesEvents(memberCount: number): boolean {
+    return memberCount <= this.#inlineMaxMembers;
+  }
+
+  /**
+   * Sends a notify frame with the events, or a bare one (only `latestSeq`)
+   * to a conversation above the inline member limit and to a socket over the
+   * soft buffer limit. A bare notify makes the client pull, so one message
+   * costs one small frame per socket.
+   */
   publish(notice: CommitNotice): void {
-    const frame: ServerFrame = {
+    const bareFrame: ServerFrame = {
       type: "notify",
       conversationId: notice.conversationId,
       latestSeq: notice.latestSeq,
     };
-    if (notice.events.length > 0) frame.events = [...notice.events];
-    this.#sendText(JSON.stringify(frame), notice.memberIds, Date.now());
+    const bareText = JSON.stringify(bareFrame);
+    const memberCount = notice.memberCount ?? notice.memberIds.length;
+    const publishedAtMs = Date.now();
+    if (notice.events.length === 0 || !this.inlinesEvents(memberCount)) {
+      this.#sendText(bareText, notice.memberIds, publishedAtMs);
+      return;
+    }
+    const fullText = JSON.stringify({ ...bareFrame, events: notice.events });
+    for (const userId of notice.memberIds) {
+      for (const socket of this.#socketsByUser.get(userId) ?? []) {
+        const slow = (socket.bufferedBytes ?? 0) > this.#softBufferBytes;
+        socket.sendText(slow ? bareText : fullText, this.#observer?.frameQueued(publishedAtMs));
+      }
+    }
   }
 
   send(frame: ServerFrame, userIds: readonly string[]): void {

@@ -29,8 +29,8 @@ import type { TypingLimiter } from "./typing-limiter.ts";
 /** Minimum time between two `rate_limited` error frames on one socket. */
 const rateLimitErrorIntervalMs = 1000;
 
-/** A slow reader with more unsent bytes than this is closed with "try later". */
-const maxBufferedBytes = 4 * 1024 * 1024;
+/** The default of {@link SessionContext.maxBufferedBytes}: 4 MiB. */
+const defaultMaxBufferedBytes = 4 * 1024 * 1024;
 
 /** setTimeout's largest delay; longer token lifetimes are waited for in steps. */
 const maxTimerMs = 2_147_483_647;
@@ -49,6 +49,8 @@ export interface SessionContext {
   authTimeoutMs: number;
   /** Origin, frame, auth and socket-count limits; undefined sets none. */
   limits?: SocketLimits | undefined;
+  /** A slow reader with more unsent bytes than this is closed with 4429 ("try later"). */
+  maxBufferedBytes?: number | undefined;
 }
 
 /**
@@ -109,12 +111,16 @@ export class SocketSession implements HubSocket {
       onSent?.(new Error("The socket is not open."));
       return;
     }
-    if (this.socket.bufferedAmount > maxBufferedBytes) {
+    if (this.socket.bufferedAmount > (this.context.maxBufferedBytes ?? defaultMaxBufferedBytes)) {
       this.close(closeCodes.tryLater, "The socket is too slow to keep up; reconnect and pull.");
       onSent?.(new Error("The socket was closed for being too slow."));
       return;
     }
     this.socket.send(text, onSent);
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
   }
 
   close(code: number, reason: string): void {
