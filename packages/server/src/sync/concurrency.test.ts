@@ -1,5 +1,6 @@
 import type { PullResponse, PushResponse } from "@syncline/protocol";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { loadConfig } from "../config.ts";
 import { makeMessage } from "../testing/builders.ts";
 import {
   isStoreUnavailable,
@@ -13,13 +14,27 @@ const jitterBeforeCommit = async () => {
   await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
 };
 
+/**
+ * Rate limits lifted, because the readers pull as fast as they can and a
+ * 429 would end the run without saying anything about ordering.
+ */
+const unlimitedSecurity = loadConfig({
+  RATE_PULL_PER_S: "1000000",
+  RATE_PULL_BURST: "1000000",
+  RATE_PUSH_OPS_PER_S: "1000000",
+  RATE_PUSH_BURST: "1000000",
+}).security;
+
 describe.each(storeKinds)("sequencing under concurrency on %s", (kind) => {
   describe.skipIf(isStoreUnavailable(kind))("", () => {
     let t: TestServer;
     let counter = 0;
 
     beforeAll(async () => {
-      t = await startTestServer(kind, { testHooks: { beforeCommit: jitterBeforeCommit } });
+      t = await startTestServer(kind, {
+        testHooks: { beforeCommit: jitterBeforeCommit },
+        config: { security: unlimitedSecurity },
+      });
     });
     afterAll(async () => {
       await t.close();
