@@ -18,7 +18,7 @@ function isConfirmed(message: Message): boolean {
   return message.state === "sent" || message.state === "delivered" || message.state === "read";
 }
 
-/** Waits until the client holds exactly the server's log, every message confirmed. */
+/** Waits until the client has exactly the server's log, every message confirmed. */
 export async function expectConverged(
   client: SynclineClient,
   conversationId: string,
