@@ -39,7 +39,7 @@ export async function expectConverged(
   );
 }
 
-/** The acks a client's messages carry, from its local log. */
+/** Collects the acks of a client's own confirmed messages from its local log. */
 export async function acksOf(client: SynclineClient, conversationId: string): Promise<Acks> {
   const messages = await client.getMessages(conversationId);
   const acks: Acks = new Map();

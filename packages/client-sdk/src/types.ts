@@ -1,8 +1,9 @@
 import type { Reaction } from "./fold.ts";
 
 /**
- * Where a message stands. "delivered" and "read" apply only to the user's
- * own confirmed messages: every other member has stored, or read, up to it.
+ * The delivery state of a message. "delivered" and "read" apply only to the
+ * user's own confirmed messages, once every other member has stored, or
+ * read, up to it.
  */
 export type MessageState = "pending" | "sent" | "delivered" | "read" | "failed";
 
@@ -41,7 +42,7 @@ export interface Message {
   pendingOps: PendingOp[];
 }
 
-/** A user's presence as last reported; "unknown" until the server said, or if it cannot say. */
+/** A user's presence as last reported, or "unknown" before the first report and when the server has none. */
 export interface Presence {
   userId: string;
   status: "online" | "offline" | "unknown";

@@ -36,11 +36,11 @@ export const createConversationRequestSchema = z.object({
 });
 export type CreateConversationRequest = z.input<typeof createConversationRequestSchema>;
 
-/** Answer of `POST /v1/conversations` (201). */
+/** Response body of `POST /v1/conversations` (201). */
 export const conversationResponseSchema = z.object({ conversation: conversationSchema });
 export type ConversationResponse = z.infer<typeof conversationResponseSchema>;
 
-/** Answer of `GET /v1/conversations`. */
+/** Response body of `GET /v1/conversations`. */
 export const conversationListResponseSchema = z.object({
   conversations: z.array(conversationSchema),
 });
@@ -50,7 +50,7 @@ export type ConversationListResponse = z.infer<typeof conversationListResponseSc
 export const addMemberRequestSchema = z.object({ userId: userIdSchema });
 export type AddMemberRequest = z.infer<typeof addMemberRequestSchema>;
 
-/** Answer of the member routes: the seq of the appended membership event. */
+/** Response body of the member routes: the seq of the appended membership event. */
 export const memberChangeResponseSchema = z.object({ seq: cursorSchema });
 export type MemberChangeResponse = z.infer<typeof memberChangeResponseSchema>;
 

@@ -60,7 +60,7 @@ export interface ProtocolErrorOptions {
 }
 
 /**
- * An error that crosses the wire: the server throws it and answers with
+ * An error that crosses the wire: the server throws it and responds with
  * its code, and the SDK re-creates it from an error response.
  */
 export class ProtocolError extends Error {

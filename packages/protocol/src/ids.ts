@@ -61,7 +61,7 @@ export const clientIdSchema = z
 /** A sequence number: a positive integer. */
 export const seqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
-/** A cursor: the last seq a client holds, 0 when it holds none. */
+/** A cursor: the last seq a client has stored, 0 when it has none. */
 export const cursorSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 /** An ISO 8601 time in UTC. */

@@ -33,7 +33,7 @@ export const pullPageSchema = z.object({
 });
 export type PullPage = z.infer<typeof pullPageSchema>;
 
-/** Answer of `GET /v1/conversations/{id}/events`. */
+/** Response body of `GET /v1/conversations/{id}/events`. */
 export const pullResponseSchema = pullPageSchema.extend({ conversationId: conversationIdSchema });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -61,7 +61,7 @@ export type BatchPullRequest = z.input<typeof batchPullRequestSchema>;
 export const batchPullEntrySchema = z.union([pullPageSchema, errorBodySchema]);
 export type BatchPullEntry = z.infer<typeof batchPullEntrySchema>;
 
-/** Answer of `POST /v1/pull`. */
+/** Response body of `POST /v1/pull`. */
 export const batchPullResponseSchema = z.object({
   conversations: z.record(z.string(), batchPullEntrySchema),
 });

@@ -5,7 +5,7 @@ import { limits } from "./limits.ts";
 
 /**
  * The outer shape of `POST /v1/push`. Each op is checked on its own with
- * `opSchema` afterwards, so one bad op fails alone; only an op without a
+ * `opSchema` afterwards, so one bad op fails alone. Only an op without a
  * usable `clientId` fails the whole request.
  */
 export const pushRequestSchema = z.object({

@@ -36,7 +36,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-/** The server's answer to a valid auth frame. */
+/** The server's reply to a valid auth frame. */
 export const readyFrameSchema = z.object({
   type: z.literal("ready"),
   userId: userIdSchema,
@@ -46,7 +46,7 @@ export const readyFrameSchema = z.object({
 });
 /**
  * New events were committed in a conversation. `events`, when present,
- * holds them in seq order; a client that sees a gap after its cursor pulls.
+ * contains them in seq order, and a client that sees a gap after its cursor pulls.
  * A notify for a conversation the client does not know means the user was
  * added to it.
  */
@@ -84,7 +84,7 @@ export const presenceFrameSchema = z.object({
   status: z.enum(["online", "offline"]),
   lastSeenAt: z.string().nullable(),
 });
-/** The answer to a ping. */
+/** The reply to a ping. */
 export const pongFrameSchema = z.object({ type: z.literal("pong") });
 /** A client frame was rejected; the socket stays open. */
 export const errorFrameSchema = z.object({

@@ -6,8 +6,8 @@ import * as schema from "./schema.ts";
 import type { Database, Row, SqlRunner, Store } from "./store.ts";
 
 // TODO: survive a connection that ends while a small write is queued, because postgres
-// 3.4.10 then throws from a setImmediate in nextWrite and the process exits; run the
-// server under a service manager that restarts it until a fixed driver release is installed.
+// 3.4.10 then throws from a setImmediate in nextWrite and the process exits. Until a fixed
+// driver release is installed, run the server under a service manager that restarts it.
 /** Connections in the pool of one server process. */
 const poolSize = 10;
 
