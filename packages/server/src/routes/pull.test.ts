@@ -1,5 +1,6 @@
 import type { BatchPullResponse, PullResponse } from "@syncline/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { pullBatch } from "../sync/pull.ts";
 import { makeMessage } from "../testing/builders.ts";
 import { createTestApp, isStoreUnavailable, storeKinds, type TestApp } from "../testing/harness.ts";
 
@@ -181,6 +182,31 @@ describe.each(storeKinds)("pull on %s", (kind) => {
       });
     });
 
+    test("batched pull shrinks pages past its budget and still moves each forward", async () => {
+      await pushMessages(5, "a");
+      const first = conversationId;
+      conversationId = `${first}-b`;
+      await t.call("POST", "/v1/conversations", {
+        userId: "alice",
+        body: { id: conversationId, members: ["bob"] },
+      });
+      await pushMessages(5, "b");
+      const cursors: Record<string, number> = { [first]: 0, [conversationId]: 0 };
+
+      const byCount = await pullBatch(t.store, "bob", cursors, 100, {
+        events: 3,
+        bodyBytes: 1e9,
+      });
+      const byBytes = await pullBatch(t.store, "bob", cursors, 100, { events: 1e9, bodyBytes: 1 });
+
+      expect(byCount.conversations[first]).toMatchObject({ latestSeq: 5, hasMore: true });
+      expect(seqsOf(byCount, first)).toEqual([1, 2, 3]);
+      expect(seqsOf(byCount, conversationId)).toEqual([1]);
+      expect(byCount.conversations[conversationId]).toMatchObject({ hasMore: true });
+      expect(seqsOf(byBytes, first)).toEqual([1]);
+      expect(seqsOf(byBytes, conversationId)).toEqual([1]);
+    });
+
     test("batched pull validates cursors", async () => {
       const response = await t.call("POST", "/v1/pull", {
         userId: "bob",
@@ -192,3 +218,8 @@ describe.each(storeKinds)("pull on %s", (kind) => {
     });
   });
 });
+
+function seqsOf(response: BatchPullResponse, conversationId: string): number[] {
+  const entry = response.conversations[conversationId];
+  return entry !== undefined && "events" in entry ? entry.events.map((event) => event.seq) : [];
+}
