@@ -29,9 +29,9 @@ export const conversationSchema = z.object({
 export type Conversation = z.infer<typeof conversationSchema>;
 
 /** Body of `POST /v1/conversations`; the caller is always a member. */
-export const createConversationRequestSchema = z.object({
+export const createConversationRequestSchema = z.strictObject({
   id: conversationIdSchema.optional(),
-  title: storableText(limits.maxTitleCodePoints).optional(),
+  title: storableText(limits.maxTitleCodePoints).nullable().optional(),
   members: z.array(userIdSchema).max(limits.maxMembersPerCreate).default([]),
 });
 export type CreateConversationRequest = z.input<typeof createConversationRequestSchema>;
@@ -47,7 +47,7 @@ export const conversationListResponseSchema = z.object({
 export type ConversationListResponse = z.infer<typeof conversationListResponseSchema>;
 
 /** Body of `POST /v1/conversations/{id}/members`. */
-export const addMemberRequestSchema = z.object({ userId: userIdSchema });
+export const addMemberRequestSchema = z.strictObject({ userId: userIdSchema });
 export type AddMemberRequest = z.infer<typeof addMemberRequestSchema>;
 
 /** Response body of the member routes: the seq of the appended membership event. */
@@ -55,7 +55,7 @@ export const memberChangeResponseSchema = z.object({ seq: cursorSchema });
 export type MemberChangeResponse = z.infer<typeof memberChangeResponseSchema>;
 
 /** Body of `POST /v1/conversations/{id}/read`. */
-export const readRequestSchema = z.object({ seq: cursorSchema });
+export const readRequestSchema = z.strictObject({ seq: cursorSchema });
 export type ReadRequest = z.infer<typeof readRequestSchema>;
 
 /** Answer of `POST /v1/conversations/{id}/read`: the position after the update. */
@@ -63,7 +63,7 @@ export const readResponseSchema = z.object({ readSeq: cursorSchema });
 export type ReadResponse = z.infer<typeof readResponseSchema>;
 
 /** Body of `POST /v1/conversations/{id}/delivered`: the highest seq a device has stored. */
-export const deliveredRequestSchema = z.object({ seq: cursorSchema });
+export const deliveredRequestSchema = z.strictObject({ seq: cursorSchema });
 export type DeliveredRequest = z.infer<typeof deliveredRequestSchema>;
 
 /** Answer of `POST /v1/conversations/{id}/delivered`: the member's watermark after the update. */
@@ -83,7 +83,7 @@ export const presenceResponseSchema = z.object({
 export type PresenceResponse = z.infer<typeof presenceResponseSchema>;
 
 /** Body of `POST /v1/dev/token`, served only in dev mode. */
-export const devTokenRequestSchema = z.object({ userId: userIdSchema });
+export const devTokenRequestSchema = z.strictObject({ userId: userIdSchema });
 export type DevTokenRequest = z.infer<typeof devTokenRequestSchema>;
 
 /** Answer of `POST /v1/dev/token`. */

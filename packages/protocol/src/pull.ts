@@ -38,7 +38,7 @@ export const pullResponseSchema = pullPageSchema.extend({ conversationId: conver
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
 /** Body of `POST /v1/pull`: the cursor of each conversation to pull. */
-export const batchPullRequestSchema = z.object({
+export const batchPullRequestSchema = z.strictObject({
   cursors: z
     .record(conversationIdSchema, cursorSchema)
     .refine(

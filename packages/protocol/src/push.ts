@@ -8,7 +8,7 @@ import { limits } from "./limits.ts";
  * `opSchema` afterwards, so one bad op fails alone. Only an op without a
  * usable `clientId` fails the whole request.
  */
-export const pushRequestSchema = z.object({
+export const pushRequestSchema = z.strictObject({
   ops: z
     .array(z.looseObject({ clientId: clientIdSchema }))
     .min(1)

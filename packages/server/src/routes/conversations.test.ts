@@ -278,5 +278,24 @@ describe.each(storeKinds)("conversations on %s", (kind) => {
       expect(response.status).toBe(400);
       expect((await response.json()).error).toMatchObject({ code: "invalid_request", field: "id" });
     });
+
+    test("unknown create field is 400 naming it", async () => {
+      const response = await create("alice", { id: "typo", member: ["bob"] });
+
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatchObject({
+        code: "invalid_request",
+        field: "member",
+      });
+      expect((await create("alice", { id: "typo" })).status).toBe(201);
+    });
+
+    test("null title is accepted as no title", async () => {
+      const response = await create("alice", { id: "untitled", title: null });
+      const { conversation } = await response.json();
+
+      expect(response.status).toBe(201);
+      expect(conversation.title).toBeNull();
+    });
   });
 });

@@ -286,4 +286,23 @@ describe("dev mode", () => {
     expect(response.status).toBe(400);
     expect((await response.json()).error.field).toBe("userId");
   });
+
+  test("dev token rejects an unknown field", async () => {
+    const tokens = createTokenAuthority("dev-secret-made-at-start-32-bytes-long");
+    const app = createApp({
+      store: {} as never,
+      notifier: new SocketHub(),
+      tokens,
+      logger: silentLogger,
+      devMode: true,
+    });
+
+    const response = await app.request("/v1/dev/token", {
+      method: "POST",
+      body: '{"userId":"alice","admin":true}',
+    });
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.field).toBe("admin");
+  });
 });

@@ -21,7 +21,9 @@ export function parseInput<T>(schema: InputSchema<T>, value: unknown, path: stri
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const field = [...path, ...(issue?.path ?? [])].map(String).join(".");
+  // An unknown key is reported at its parent; name the key itself.
+  const unknownKey = issue?.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [];
+  const field = [...path, ...(issue?.path ?? []), ...unknownKey].map(String).join(".");
   const message = `Invalid ${field === "" ? "request body" : field}: ${issue?.message ?? "it does not match the schema"}`;
   throw new ProtocolError("invalid_request", message, field === "" ? {} : { field });
 }
