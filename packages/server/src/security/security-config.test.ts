@@ -25,6 +25,7 @@ describe("security config", () => {
       frames: { perSecond: 30, burst: 100 },
       framesOverLimitBeforeClose: 20,
       authAttempts: { perSecond: 1, burst: 20 },
+      trustedProxyHops: 0,
       typingIntervalMs: 1000,
       maxSocketsPerUser: 20,
       tls: undefined,
@@ -46,6 +47,7 @@ describe("security config", () => {
       RATE_FRAMES_HARD_LIMIT: "7",
       RATE_AUTH_PER_S: "0.5",
       RATE_AUTH_BURST: "8",
+      TRUSTED_PROXY_HOPS: "2",
       TYPING_INTERVAL_MS: "250",
       MAX_SOCKETS_PER_USER: "3",
     });
@@ -61,6 +63,7 @@ describe("security config", () => {
       frames: { perSecond: 5, burst: 6 },
       framesOverLimitBeforeClose: 7,
       authAttempts: { perSecond: 0.5, burst: 8 },
+      trustedProxyHops: 2,
       typingIntervalMs: 250,
       maxSocketsPerUser: 3,
     });

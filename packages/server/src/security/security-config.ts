@@ -37,6 +37,8 @@ export interface SecurityConfig {
   framesOverLimitBeforeClose: number;
   /** Socket auth frames per client IP address. */
   authAttempts: RateSetting;
+  /** Reverse proxies in front of the server whose `X-Forwarded-For` entries are trusted. */
+  trustedProxyHops: number;
   /** Milliseconds between two typing relays of one user in one conversation. */
   typingIntervalMs: number;
   /** Authenticated sockets per user; the oldest is closed with 4429 past it. */
@@ -70,6 +72,7 @@ export function parseSecurityConfig(read: ReadVariable, problems: string[]): Sec
     frames: rate("RATE_FRAMES_PER_S", "RATE_FRAMES_BURST", 30, 100),
     framesOverLimitBeforeClose: number("RATE_FRAMES_HARD_LIMIT", 20, 1),
     authAttempts: rate("RATE_AUTH_PER_S", "RATE_AUTH_BURST", 1, 20),
+    trustedProxyHops: number("TRUSTED_PROXY_HOPS", 0, 0),
     typingIntervalMs: number("TYPING_INTERVAL_MS", 1000, 0),
     maxSocketsPerUser: number("MAX_SOCKETS_PER_USER", 20, 1),
     tls: readTls(read("TLS_CERT"), read("TLS_KEY"), problems),

@@ -14,6 +14,8 @@ export interface SocketLimits {
   maxSocketsPerUser: number;
   /** Origins allowed to open a socket, or undefined for every origin. */
   allowedOrigins: readonly string[] | undefined;
+  /** Reverse proxies whose `X-Forwarded-For` entries name the client's address. */
+  trustedProxyHops: number;
 }
 
 /** Builds the socket limits from the security settings. */
@@ -24,6 +26,7 @@ export function createSocketLimits(config: SecurityConfig): SocketLimits {
     framesOverLimitBeforeClose: config.framesOverLimitBeforeClose,
     maxSocketsPerUser: config.maxSocketsPerUser,
     allowedOrigins: config.allowedOrigins,
+    trustedProxyHops: config.trustedProxyHops,
   };
 }
 

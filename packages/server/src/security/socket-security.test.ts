@@ -18,16 +18,33 @@ const sharedEnv = {
 let t: SecureTestServer;
 /** A server with default settings except a tight auth attempt limit. */
 let authLimited: SecureTestServer;
+/** The same limit behind one trusted reverse proxy. */
+let behindProxy: SecureTestServer;
 
 beforeAll(async () => {
-  [t, authLimited] = await Promise.all([
+  [t, authLimited, behindProxy] = await Promise.all([
     startSecureServer(sharedEnv),
     startSecureServer({ RATE_AUTH_PER_S: "0.001", RATE_AUTH_BURST: "2" }),
+    startSecureServer({ RATE_AUTH_PER_S: "0.001", RATE_AUTH_BURST: "1", TRUSTED_PROXY_HOPS: "1" }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([t.close(), authLimited.close()]);
+  await Promise.all([t.close(), authLimited.close(), behindProxy.close()]);
 });
+
+/** Authenticates a raw socket sent through a proxy; resolves to the first frame type or the close code. */
+function authThroughProxy(forwardedFor: string, token: string): Promise<string> {
+  const url = `${behindProxy.url.replace(/^http/, "ws")}/v1/ws`;
+  const socket = new WebSocket(url, { headers: { "x-forwarded-for": forwardedFor } });
+  return new Promise((resolve) => {
+    socket.once("open", () => socket.send(JSON.stringify({ type: "auth", token })));
+    socket.once("message", (data) => {
+      resolve(JSON.parse(String(data)).type);
+      socket.close();
+    });
+    socket.once("close", (code) => resolve(String(code)));
+  });
+}
 
 async function connect(t: SecureTestServer, userId: string): Promise<TestSocket> {
   const socket = await openReadySocket(t.url, await t.tokens.issue(userId));
@@ -137,6 +154,16 @@ describe("socket rate limits", () => {
 
     expect(await third.waitForClose()).toBe(closeCodes.tryLater);
     expect(third.frames).toEqual([]);
+  });
+
+  test("auth limit keys on the proxy's forwarded address", async () => {
+    const token = await behindProxy.tokens.issue("frank");
+
+    expect(await authThroughProxy("198.51.100.1", token)).toBe("ready");
+    expect(await authThroughProxy("203.0.113.5, 198.51.100.2", token)).toBe("ready");
+    expect(await authThroughProxy("203.0.113.5, 198.51.100.1", token)).toBe(
+      String(closeCodes.tryLater),
+    );
   });
 
   test("socket cap closes the oldest with 4429", async () => {

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { closeCodes, limits } from "@syncline/protocol";
 import { WebSocketServer } from "ws";
+import { clientAddress } from "../security/client-address.ts";
 import { isOriginAllowed } from "../security/origins.ts";
 import { type SessionContext, SocketSession } from "./socket-session.ts";
 
@@ -44,10 +45,9 @@ export function attachSocketServer(server: Server, context: SessionContext): Soc
       stream.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    // TODO: take the client address from a trusted proxy's X-Forwarded-For, because behind a
-    // reverse proxy every socket has the proxy's address and shares one auth attempt limit.
+    const address = clientAddress(request, context.limits?.trustedProxyHops ?? 0);
     sockets.handleUpgrade(request, stream, head, (socket) => {
-      new SocketSession(socket, context, request.socket.remoteAddress);
+      new SocketSession(socket, context, address);
     });
   });
 
