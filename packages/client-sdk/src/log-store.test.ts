@@ -79,7 +79,7 @@ describe("cursor contiguity (I1)", () => {
 describe("dedup of pulled events against the outbox (I2, I3)", () => {
   test("pulled own event removes its outbox row", async () => {
     const db = makeDb();
-    await enqueue(db, makeOutboxRow({ clientId: "mine-0001" }));
+    await enqueue(db, makeOutboxRow({ clientId: "mine-0001", body: { text: "message 1" } }));
 
     await store(db, [1], { clientId: "mine-0001", senderId: "me" });
 
@@ -98,6 +98,15 @@ describe("dedup of pulled events against the outbox (I2, I3)", () => {
 
     expect(await db.outbox.count()).toBe(1);
     expect(await readMessages(db, "me", "c1")).toHaveLength(2);
+  });
+
+  test("reused client id with another body keeps the row", async () => {
+    const db = makeDb();
+    await enqueue(db, makeOutboxRow({ clientId: "mine-0001", body: { text: "second use" } }));
+
+    await store(db, [1], { clientId: "mine-0001", senderId: "me", body: { text: "first use" } });
+
+    expect(await db.outbox.count()).toBe(1);
   });
 
   test("outbox row of another conversation is kept", async () => {

@@ -1,6 +1,6 @@
-import { type Event, memberBodySchema } from "@syncline/protocol";
+import { type Event, isSameJson, memberBodySchema } from "@syncline/protocol";
 import { Dexie } from "dexie";
-import type { CursorRow, SynclineDb } from "./db.ts";
+import type { CursorRow, OutboxRow, SynclineDb } from "./db.ts";
 
 /**
  * Writes of the local copy of each conversation's log. Every function here
@@ -75,11 +75,18 @@ async function removeDeliveredOutboxRows(
 ): Promise<void> {
   const clientIds = deliveredClientIds(userId, events);
   if (clientIds.length === 0) return;
+  const byClientId = new Map(events.map((event) => [event.clientId, event]));
+  // A row that reuses a client id for another op is not confirmed: its push fails with conflict.
   await db.outbox
     .where("clientId")
     .anyOf(clientIds)
-    .filter((row) => row.conversationId === conversationId)
+    .filter((row) => row.conversationId === conversationId && isSameOp(row, byClientId))
     .delete();
+}
+
+function isSameOp(row: OutboxRow, byClientId: ReadonlyMap<string, Event>): boolean {
+  const event = byClientId.get(row.clientId);
+  return event !== undefined && event.type === row.type && isSameJson(event.body, row.body);
 }
 
 /**

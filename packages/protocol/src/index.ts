@@ -49,6 +49,7 @@ export {
   timestampSchema,
   userIdSchema,
 } from "./ids.ts";
+export { isSameJson } from "./json-equal.ts";
 export { countCodePoints, jsonByteLength, limits } from "./limits.ts";
 export {
   deleteBodySchema,

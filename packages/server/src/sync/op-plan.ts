@@ -1,5 +1,10 @@
-import type { ErrorCode, Event, Op, PushResult } from "@syncline/protocol";
-import { isSameJson } from "./json-equal.ts";
+import {
+  type ErrorCode,
+  type Event,
+  isSameJson,
+  type Op,
+  type PushResult,
+} from "@syncline/protocol";
 import type { EventDraft } from "./sequencer.ts";
 
 /** A schema-valid op and its place in the push request. */
