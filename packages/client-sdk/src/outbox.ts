@@ -36,10 +36,19 @@ export interface Acked {
  */
 export async function ack(db: SynclineDb, userId: string, acked: readonly Acked[]): Promise<void> {
   if (acked.length === 0) return;
+  const byConversation = new Map<string, Event[]>();
+  for (const { row, result } of acked) {
+    const events = byConversation.get(row.conversationId) ?? [];
+    events.push(toEvent(row, userId, result));
+    byConversation.set(row.conversationId, events);
+  }
   await db.transaction("rw", syncTables(db), async () => {
-    for (const { row, result } of acked) {
-      await db.outbox.where("clientId").equals(row.clientId).delete();
-      await storeEvents(db, userId, row.conversationId, [toEvent(row, userId, result)]);
+    await db.outbox
+      .where("clientId")
+      .anyOf(acked.map(({ row }) => row.clientId))
+      .delete();
+    for (const [conversationId, events] of byConversation) {
+      await storeEvents(db, userId, conversationId, events);
     }
   });
 }
