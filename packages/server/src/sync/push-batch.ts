@@ -1,9 +1,17 @@
 import type { Event, PushResult } from "@syncline/protocol";
-import { type EventRow, eventColumns, toEvent } from "../store/event-rows.ts";
 import type { SqlRunner } from "../store/store.ts";
 import { memberError } from "./access.ts";
+import {
+  appendBatch,
+  type ConversationDrafts,
+  findCommitted,
+  findTargetSenders,
+  listMembersOf,
+  lockHeads,
+  type TargetKey,
+} from "./batch-statements.ts";
 import { errorResult, type IndexedOp, type OpDecision, planOps } from "./op-plan.ts";
-import { appendEvents, type EventDraft, listMemberIds, lockHead } from "./sequencer.ts";
+import type { ConversationHead, EventDraft } from "./sequencer.ts";
 
 /** Events committed in one conversation, and the members to notify. */
 export interface Commit {
@@ -34,51 +42,98 @@ export interface BatchOutcome {
 }
 
 /**
- * Writes the ops of several pushes in the caller's transaction. Each
- * conversation is locked once, in sorted order so that concurrent batches
- * never deadlock, and gets one multi-row insert and one counter update.
+ * Writes the ops of several pushes in the caller's transaction. Every
+ * conversation of the batch is locked in one statement, in id order so that
+ * concurrent batches never deadlock, and all new events go in one insert.
  * Jobs are planned in the order given, so a later job sees an earlier
  * job's ops as committed: a repeated client id is a duplicate or a
  * conflict exactly as it would be in two transactions one after the other.
  */
 export async function writeBatch(tx: SqlRunner, jobs: readonly PushJob[]): Promise<BatchOutcome> {
+  const conversationIds = conversationIdsOf(jobs);
+  const heads = await lockHeads(tx, conversationIds);
+  const liveIds = conversationIds.filter((id) => heads.has(id));
+  const liveOps = liveIds.flatMap((id) => jobs.flatMap((job) => job.groups.get(id) ?? []));
+  const membersById = await listMembersOf(tx, liveIds);
+  const committed = await findCommitted(
+    tx,
+    liveOps.map(({ op }) => op),
+  );
+  const targetSenders = await findTargetSenders(tx, targetsOf(liveOps));
+
   const decidedByJob: DecidedOp[][] = jobs.map(() => []);
-  const commits: Commit[] = [];
-  for (const conversationId of conversationIdsOf(jobs)) {
+  const planned: PlannedConversation[] = [];
+  for (const conversationId of conversationIds) {
     const opsByJob = jobs.map((job) => job.groups.get(conversationId) ?? []);
-    const written = await writeConversation(tx, conversationId, jobs, opsByJob);
-    written.decidedByJob.forEach((decided, job) => {
+    const head = heads.get(conversationId);
+    const result =
+      head === undefined
+        ? missingConversation(conversationId, opsByJob)
+        : planConversation({
+            conversationId,
+            head,
+            jobs,
+            opsByJob,
+            memberIds: membersById.get(conversationId) ?? [],
+            committedByClientId: committed.get(conversationId) ?? new Map(),
+            messageSenderBySeq: targetSenders.get(conversationId) ?? new Map(),
+          });
+    result.decidedByJob.forEach((decided, job) => {
       decidedByJob[job]?.push(...decided);
     });
-    if (written.commit !== undefined) commits.push(written.commit);
+    if (result.planned !== undefined) planned.push(result.planned);
   }
-  return { decidedByJob, commits };
+
+  await appendBatch(tx, planned);
+  return { decidedByJob, commits: planned.map(toCommit) };
 }
 
 function conversationIdsOf(jobs: readonly PushJob[]): string[] {
   return [...new Set(jobs.flatMap((job) => [...job.groups.keys()]))].sort();
 }
 
-async function writeConversation(
-  tx: SqlRunner,
-  conversationId: string,
-  jobs: readonly PushJob[],
-  opsByJob: readonly (readonly IndexedOp[])[],
-): Promise<{ decidedByJob: DecidedOp[][]; commit?: Commit }> {
-  const head = await lockHead(tx, conversationId);
-  if (head === undefined) {
-    const message = `Conversation ${conversationId} does not exist.`;
-    return { decidedByJob: opsByJob.map((ops) => rejectAll(ops, "not_found", message)) };
-  }
-  const memberIds = await listMemberIds(tx, conversationId);
-  const allOps = opsByJob.flat();
-  const committedByClientId = await findByClientIds(tx, conversationId, allOps);
-  const messageSenderBySeq = await findTargetSenders(tx, conversationId, allOps);
+function targetsOf(ops: readonly IndexedOp[]): TargetKey[] {
+  return ops.flatMap(({ op }) =>
+    op.type === "message" ? [] : [{ conversationId: op.conversationId, seq: op.body.targetSeq }],
+  );
+}
 
+/** One conversation's new events, planned under its lock. */
+interface PlannedConversation extends ConversationDrafts {
+  memberIds: string[];
+}
+
+/** What one conversation of a batch starts from. */
+interface ConversationInput {
+  conversationId: string;
+  head: ConversationHead;
+  jobs: readonly PushJob[];
+  opsByJob: readonly (readonly IndexedOp[])[];
+  memberIds: string[];
+  /** Stored events by client id; ops planned here are added as they are decided. */
+  committedByClientId: Map<string, Event>;
+  /** Senders of the messages that can still be targeted, by seq. */
+  messageSenderBySeq: Map<number, string>;
+}
+
+function missingConversation(
+  conversationId: string,
+  opsByJob: readonly (readonly IndexedOp[])[],
+): { decidedByJob: DecidedOp[][]; planned?: PlannedConversation } {
+  const message = `Conversation ${conversationId} does not exist.`;
+  return { decidedByJob: opsByJob.map((ops) => rejectAll(ops, "not_found", message)) };
+}
+
+/** Decides every job's ops in one conversation and assigns seqs to the new ones. */
+function planConversation(input: ConversationInput): {
+  decidedByJob: DecidedOp[][];
+  planned?: PlannedConversation;
+} {
+  const { conversationId, head, memberIds, committedByClientId, messageSenderBySeq } = input;
   let lastSeq = head.lastSeq;
   const drafts: EventDraft[] = [];
-  const decidedByJob = jobs.map((job, position) => {
-    const ops = opsByJob[position] ?? [];
+  const decidedByJob = input.jobs.map((job, position) => {
+    const ops = input.opsByJob[position] ?? [];
     if (ops.length === 0) return [];
     const denied = memberError(memberIds, conversationId, job.senderId);
     if (denied !== undefined) return rejectAll(ops, "forbidden", denied.message);
@@ -114,9 +169,14 @@ async function writeConversation(
     }));
   });
 
-  const events = await appendEvents(tx, conversationId, head, drafts);
-  if (events.length === 0) return { decidedByJob };
-  return { decidedByJob, commit: { conversationId, latestSeq: lastSeq, events, memberIds } };
+  if (drafts.length === 0) return { decidedByJob };
+  return { decidedByJob, planned: { conversationId, head, drafts, memberIds } };
+}
+
+function toCommit(planned: PlannedConversation): Commit {
+  const { conversationId, head, drafts, memberIds } = planned;
+  const events = drafts.map((draft) => ({ conversationId, ...draft, createdAt: head.now }));
+  return { conversationId, latestSeq: head.lastSeq + drafts.length, events, memberIds };
 }
 
 function rejectAll(
@@ -140,38 +200,4 @@ function toResult(decision: OpDecision, createdAt: string): PushResult {
     case "error":
       return decision.result;
   }
-}
-
-async function findByClientIds(
-  tx: SqlRunner,
-  conversationId: string,
-  ops: readonly IndexedOp[],
-): Promise<Map<string, Event>> {
-  const clientIds = [...new Set(ops.map(({ op }) => op.clientId))];
-  const rows = await tx.query<EventRow>(
-    `SELECT ${eventColumns} FROM events WHERE conversation_id = $1 AND client_id = ANY($2::text[])`,
-    [conversationId, clientIds],
-  );
-  return new Map(rows.map((row) => [row.client_id, toEvent(row)]));
-}
-
-async function findTargetSenders(
-  tx: SqlRunner,
-  conversationId: string,
-  ops: readonly IndexedOp[],
-): Promise<Map<number, string>> {
-  const targetSeqs = ops.flatMap(({ op }) => (op.type === "message" ? [] : [op.body.targetSeq]));
-  if (targetSeqs.length === 0) return new Map();
-  // TODO: index message.delete events by target, because this check scans the
-  // conversation's events after each target.
-  const rows = await tx.query<{ seq: string | number; sender_id: string }>(
-    `SELECT e.seq, e.sender_id FROM events e
-      WHERE e.conversation_id = $1 AND e.seq = ANY($2::bigint[]) AND e.type = 'message'
-        AND NOT EXISTS (
-          SELECT 1 FROM events d
-           WHERE d.conversation_id = e.conversation_id AND d.seq > e.seq
-             AND d.type = 'message.delete' AND d.body->>'targetSeq' = e.seq::text)`,
-    [conversationId, [...new Set(targetSeqs)]],
-  );
-  return new Map(rows.map((row) => [Number(row.seq), row.sender_id]));
 }
