@@ -17,12 +17,17 @@ import { parseInput, readJson } from "./http-errors.ts";
 /** Ops that one push transaction takes from concurrent pushes, unless configured. */
 const defaultPushBatchMaxOps = 1000;
 
+/** Push batches written at once on Postgres, leaving the rest of the pool to pulls and reads. */
+const concurrentBatchesOnPostgres = 4;
+
 /** `POST /v1/push`, `GET /v1/conversations/{id}/events` and `POST /v1/pull`. */
 export function syncRoutes(deps: AppDeps): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   const committer = new GroupCommitter({
     store: deps.store,
     maxBatchOps: deps.pushBatchMaxOps ?? defaultPushBatchMaxOps,
+    // PGlite has one connection, so a second batch would only wait for it.
+    maxConcurrentBatches: deps.store.kind === "postgres" ? concurrentBatchesOnPostgres : 1,
     beforeCommit: deps.testHooks?.beforeCommit,
     // Fanout happens before the responses, so a delayed response never delays other readers.
     onCommit: (commits) => {

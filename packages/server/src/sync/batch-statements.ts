@@ -62,7 +62,7 @@ export async function findCommitted(
 ): Promise<Map<string, Map<string, Event>>> {
   const found = new Map<string, Map<string, Event>>();
   if (keys.length === 0) return found;
-  const wanted = new Set(keys.map((key) => pairKey(key.conversationId, key.clientId)));
+  const requested = new Set(keys.map((key) => pairKey(key.conversationId, key.clientId)));
   // Both lists match as a cross product; the pairs are checked below.
   const rows = await tx.query<EventRow>(
     `SELECT ${eventColumns} FROM events
@@ -70,7 +70,7 @@ export async function findCommitted(
     [unique(keys.map((key) => key.conversationId)), unique(keys.map((key) => key.clientId))],
   );
   for (const row of rows) {
-    if (!wanted.has(pairKey(row.conversation_id, row.client_id))) continue;
+    if (!requested.has(pairKey(row.conversation_id, row.client_id))) continue;
     const byClientId = found.get(row.conversation_id) ?? new Map<string, Event>();
     byClientId.set(row.client_id, toEvent(row));
     found.set(row.conversation_id, byClientId);
@@ -95,7 +95,7 @@ export async function findTargetSenders(
 ): Promise<Map<string, Map<number, string>>> {
   const found = new Map<string, Map<number, string>>();
   if (keys.length === 0) return found;
-  const wanted = new Set(keys.map((key) => pairKey(key.conversationId, String(key.seq))));
+  const requested = new Set(keys.map((key) => pairKey(key.conversationId, String(key.seq))));
   // TODO: index message.delete events by target, because this check scans the
   // conversation's events after each target.
   const rows = await tx.query<{ conversation_id: string; seq: string | number; sender_id: string }>(
@@ -109,7 +109,7 @@ export async function findTargetSenders(
   );
   for (const row of rows) {
     const seq = Number(row.seq);
-    if (!wanted.has(pairKey(row.conversation_id, String(seq)))) continue;
+    if (!requested.has(pairKey(row.conversation_id, String(seq)))) continue;
     const bySeq = found.get(row.conversation_id) ?? new Map<number, string>();
     bySeq.set(seq, row.sender_id);
     found.set(row.conversation_id, bySeq);

@@ -112,6 +112,58 @@ describe.each(storeKinds)("group commit on %s", (kind) => {
       }
     });
 
+    test("concurrent batches keep each conversation in order", async () => {
+      const users = Array.from({ length: 8 }, (_, i) => `writer${i}`);
+      const ids = await Promise.all(Array.from({ length: 12 }, () => newConversation(users)));
+      let open = 0;
+      let maxOpen = 0;
+      const watched: Store = {
+        ...store,
+        async transaction(work) {
+          maxOpen = Math.max(maxOpen, ++open);
+          try {
+            return await store.transaction(work);
+          } finally {
+            open--;
+          }
+        },
+      };
+      const published: Commit[] = [];
+      const committer = new GroupCommitter({
+        store: watched,
+        maxBatchOps: 4,
+        maxConcurrentBatches: 4,
+        onCommit: (commits) => published.push(...commits),
+      });
+
+      const targets: string[] = [];
+      const pushes = [];
+      for (let round = 0; round < 4; round++) {
+        for (const [i, user] of users.entries()) {
+          const id = ids[(round * users.length + i) % ids.length] as string;
+          targets.push(id);
+          pushes.push(pushOps({ store, committer }, user, [makeMessage(id, `${user} ${round}`)]));
+        }
+      }
+      const outcomes = await Promise.all(pushes);
+
+      if (kind === "postgres") expect(maxOpen).toBeGreaterThan(1);
+      for (const id of ids) {
+        const stored = await storedSeqs(id);
+        const expected = Array.from({ length: stored.size }, (_, i) => i + 1);
+        expect([...stored.values()]).toEqual(expected);
+        const fannedOut = published
+          .filter((commit) => commit.conversationId === id)
+          .flatMap((commit) => commit.events.map((event) => event.seq));
+        expect(fannedOut).toEqual(expected);
+      }
+      for (const [i, outcome] of outcomes.entries()) {
+        const result = outcome.results[0];
+        const stored = await storedSeqs(targets[i] as string);
+        expect(stored.get(result?.clientId ?? "")).toBe(okSeq(result));
+      }
+    });
+
     test("duplicates in one batch commit once", async () => {
       const id = await newConversation(["alice", "bob"]);
       const committer = new GroupCommitter({ store, maxBatchOps: 1000 });

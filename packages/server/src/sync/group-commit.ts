@@ -16,6 +16,8 @@ export interface GroupCommitOptions extends TransactionOptions {
   store: Store;
   /** A batch takes jobs while it has fewer ops than this; one larger job still goes alone. */
   maxBatchOps: number;
+  /** Batches written at once, on separate connections; 1 unless set. */
+  maxConcurrentBatches?: number | undefined;
   beforeCommit?: BeforeCommit | undefined;
   /** Called after each COMMIT, before any caller of the batch resumes: the fanout. */
   onCommit?: ((commits: readonly Commit[]) => void) | undefined;
@@ -40,17 +42,20 @@ interface Waiting {
 }
 
 /**
- * Group commit: pushes that arrive while a batch is being written wait,
- * and are written together in the next transaction as soon as the
- * previous COMMIT returns, with no timer. One batch runs at a time, so a
- * conversation's commits are fanned out in seq order. A batch that fails
- * after its retries is written again job by job, so an op that breaks the
- * transaction fails only its own caller.
+ * Group commit: pushes that arrive while batches are being written wait,
+ * and are written together in the next transaction as soon as one
+ * finishes, with no timer. Up to `maxConcurrentBatches` run at once over
+ * disjoint sets of conversations, so a conversation is in at most one
+ * batch at a time and its commits are fanned out in seq order. A batch
+ * that fails after its retries is written again job by job, so an op that
+ * breaks the transaction fails only its own caller.
  */
 export class GroupCommitter {
   readonly #options: GroupCommitOptions;
   #queue: Waiting[] = [];
-  #running = false;
+  /** Conversations of the batches in flight. */
+  readonly #busy = new Set<string>();
+  #inFlight = 0;
 
   constructor(options: GroupCommitOptions) {
     this.#options = options;
@@ -62,28 +67,49 @@ export class GroupCommitter {
     for (const group of job.groups.values()) ops += group.length;
     return new Promise((resolve, reject) => {
       this.#queue.push({ job, ops, resolve, reject });
-      if (!this.#running) void this.#drain();
+      this.#startBatches();
     });
   }
 
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) await this.#runBatch(this.#takeBatch());
-    } finally {
-      this.#running = false;
+  #startBatches(): void {
+    const limit = this.#options.maxConcurrentBatches ?? 1;
+    while (this.#inFlight < limit && this.#queue.length > 0) {
+      const batch = this.#takeBatch();
+      if (batch.length === 0) return;
+      const conversationIds = batch.flatMap((waiting) => [...waiting.job.groups.keys()]);
+      for (const id of conversationIds) this.#busy.add(id);
+      this.#inFlight++;
+      void this.#runBatch(batch).finally(() => {
+        for (const id of conversationIds) this.#busy.delete(id);
+        this.#inFlight--;
+        this.#startBatches();
+      });
     }
   }
 
+  /**
+   * Takes waiting jobs in arrival order, skipping a job that touches a
+   * conversation in flight and every later job of its conversations, so
+   * each conversation's jobs are written in the order they arrived.
+   */
   #takeBatch(): Waiting[] {
+    const blocked = new Set(this.#busy);
+    const batch: Waiting[] = [];
+    const later: Waiting[] = [];
     let ops = 0;
-    let count = 0;
     for (const waiting of this.#queue) {
-      if (count > 0 && ops + waiting.ops > this.#options.maxBatchOps) break;
+      const ids = [...waiting.job.groups.keys()];
+      const fits = batch.length === 0 || ops + waiting.ops <= this.#options.maxBatchOps;
+      if (!fits || ids.some((id) => blocked.has(id))) {
+        for (const id of ids) blocked.add(id);
+        later.push(waiting);
+        continue;
+      }
       ops += waiting.ops;
-      count++;
+      batch.push(waiting);
     }
-    return this.#queue.splice(0, count);
+    this.#queue = later;
+    return batch;
   }
 
   async #runBatch(batch: Waiting[]): Promise<void> {
