@@ -39,7 +39,7 @@ function watchPresence(client: SynclineClient, userId: string) {
 }
 
 describe.each(storeKinds)("SDK presence on $kind", ({ kind, skip }) => {
-  test.skipIf(skip)("peer shows online, then offline after grace", async () => {
+  test.skipIf(skip)("peer shows online, then offline after grace (I26)", async () => {
     const { server, alice, bob } = await startChat(kind, cleanups, ["bob"], {
       env: presenceEnv,
       client: { heartbeatIntervalMs },
@@ -63,7 +63,7 @@ describe.each(storeKinds)("SDK presence on $kind", ({ kind, skip }) => {
     expect(closedAtMs - lastSeenMs).toBeLessThan(heartbeatIntervalMs + 1_000);
   });
 
-  test.skipIf(skip)("large group falls back to polling", async () => {
+  test.skipIf(skip)("large group falls back to polling (I25)", async () => {
     // Three members is above PRESENCE_MAX_GROUP, so the server sends no presence frames at all.
     const { alice, bob } = await startChat(kind, cleanups, ["bob", "carol"], {
       env: { ...presenceEnv, PRESENCE_MAX_GROUP: "2" },
@@ -78,7 +78,7 @@ describe.each(storeKinds)("SDK presence on $kind", ({ kind, skip }) => {
     expect(offline.presence.lastSeenAt).not.toBeNull();
   });
 
-  test.skipIf(skip)("half-open socket goes offline after TTL", async () => {
+  test.skipIf(skip)("half-open socket goes offline after TTL (I26)", async () => {
     const { server, bob } = await startChat(kind, cleanups, ["bob"], {
       env: presenceEnv,
       client: { heartbeatIntervalMs },

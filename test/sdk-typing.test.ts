@@ -62,7 +62,7 @@ describe.each(storeKinds)("SDK typing on $kind", ({ kind, skip }) => {
     expect(typing.current()).toEqual([]);
   });
 
-  test.skipIf(skip)("typing stays up while keystrokes continue", async () => {
+  test.skipIf(skip)("typing stays up while keystrokes continue (I24)", async () => {
     const typingTtlMs = 3_000;
     const env = { TYPING_TTL_MS: String(typingTtlMs) };
     const { alice, bob } = await startChat(kind, cleanups, ["bob"], { env });
@@ -86,7 +86,7 @@ describe.each(storeKinds)("SDK typing on $kind", ({ kind, skip }) => {
     expect(shownMs).toBeLessThan(2_000 + typingTtlMs + 1_500);
   });
 
-  test.skipIf(skip)("setTyping false cancels the trailing frame", async () => {
+  test.skipIf(skip)("setTyping false cancels the trailing frame (I24)", async () => {
     const typingTtlMs = 3_000;
     const env = { TYPING_TTL_MS: String(typingTtlMs) };
     const { alice, bob } = await startChat(kind, cleanups, ["bob"], { env });

@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium())("demo chat features in Chromium", () => {
   );
 
   test(
-    "presence dot follows the other page",
+    "presence dot follows the other page (I26)",
     async () => {
       // A closed page closes its socket, so only the grace period delays offline. The TTL
       // stays at its default, because the demo pings every 25 s and a shorter TTL would flap.

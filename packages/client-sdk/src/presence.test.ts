@@ -50,7 +50,7 @@ describe("presence store", () => {
     expect(seen.at(-1)).toEqual([offlineBob]);
   });
 
-  test("polls users no frame reported", async () => {
+  test("polls users no frame reported (I25)", async () => {
     vi.useFakeTimers();
     const { store, fetch } = makeStore(async (ids) => ({
       presence: ids.map((userId) => ({ userId, status: "online", lastSeenAt: null })),

@@ -28,7 +28,7 @@ describe("typing sender", () => {
     expect(sentAtMs).toEqual([startMs]);
   });
 
-  test("keystrokes in the window send one trailing frame", () => {
+  test("keystrokes in the window send one trailing frame (I24)", () => {
     const { sender, sentAtMs, startMs } = record();
     sender.start("c1");
 
