@@ -45,6 +45,8 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
   const known = new Map<string, Presence>();
   const subscriptions = new Set<Subscription>();
   // Users with a frame on the current socket. Frames keep them current, so polls skip them.
+  // TODO: drop a user who stops sharing any conversation of at most PRESENCE_MAX_GROUP members,
+  // because polls skip them until the next reconnect and their status can go stale meanwhile.
   const reportedByFrames = new Set<string>();
   let pollTimer: ReturnType<typeof setInterval> | undefined;
   // An older server responds 404, so its users stay "unknown" and it is not asked again.
