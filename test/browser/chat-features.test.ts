@@ -128,4 +128,42 @@ describe.skipIf(!hasChromium())("demo chat features in Chromium", () => {
     },
     browserTestTimeoutMs,
   );
+
+  test(
+    "presence dot follows the other page (I26)",
+    async () => {
+      // A closed page closes its socket, so only the grace period delays offline. The TTL
+      // stays at its default, because the demo pings every 25 s and a shorter TTL would flap.
+      server = await startDemoServer({ PRESENCE_GRACE_MS: "300" });
+      await (await server.api("alice")).createConversation("general", ["bob"]);
+      const alice = await openAs("alice", "general");
+      const bobOnAlice = alice.locator(".member").filter({ hasText: "bob" });
+      await vi.waitFor(
+        async () => expect(await bobOnAlice.getAttribute("data-presence")).toBe("offline"),
+        waitLong,
+      );
+      expect(await bobOnAlice.locator(".member-detail").textContent()).toBe("offline");
+
+      const bob = await openAs("bob", "general");
+      const aliceOnBob = bob.locator(".member").filter({ hasText: "alice" });
+      await vi.waitFor(
+        async () => expect(await bobOnAlice.getAttribute("data-presence")).toBe("online"),
+        waitLong,
+      );
+      await vi.waitFor(
+        async () => expect(await aliceOnBob.getAttribute("data-presence")).toBe("online"),
+        waitLong,
+      );
+      await saveScreenshot(alice, "presence-online-alice");
+
+      await bob.close();
+      await vi.waitFor(
+        async () => expect(await bobOnAlice.getAttribute("data-presence")).toBe("offline"),
+        waitLong,
+      );
+      expect(await bobOnAlice.locator(".member-detail").textContent()).toMatch(/^last seen /);
+      await saveScreenshot(alice, "presence-offline-alice");
+    },
+    browserTestTimeoutMs,
+  );
 });

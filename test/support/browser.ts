@@ -66,8 +66,11 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** Starts a {@link DemoServer} in this process, on a free port of 127.0.0.1. */
-export async function startDemoServer(): Promise<DemoServer> {
+/**
+ * Starts a {@link DemoServer} in this process, on a free port of 127.0.0.1.
+ * `env` adds server environment variables, such as PRESENCE_GRACE_MS.
+ */
+export async function startDemoServer(env: Record<string, string> = {}): Promise<DemoServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "syncline-browser-"));
   let port = 0;
   let running: RunningServer | undefined;
@@ -78,6 +81,7 @@ export async function startDemoServer(): Promise<DemoServer> {
       PORT: String(port),
       DATA_DIR: dataDir,
       LOG_LEVEL: "error",
+      ...env,
     });
     running = await startServer({ config: { ...config, demoDir } });
     port = running.port;

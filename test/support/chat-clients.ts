@@ -1,4 +1,9 @@
-import { createClient, type Message, type SynclineClient } from "@syncline/client-sdk";
+import {
+  type ClientOptions,
+  createClient,
+  type Message,
+  type SynclineClient,
+} from "@syncline/client-sdk";
 import { expect, vi } from "vitest";
 import {
   type StoreKind,
@@ -24,6 +29,14 @@ export function createCleanups() {
   };
 }
 
+/** Server environment and client options of {@link startChat}. */
+export interface ChatSetup {
+  /** Server environment variables, such as TYPING_TTL_MS. */
+  env?: Record<string, string>;
+  /** Options of both clients. */
+  client?: Partial<ClientOptions>;
+}
+
 /**
  * Starts a server and two clients, alice and bob, who share conversation
  * c1 that alice created; returns once both have it in their list.
@@ -32,11 +45,12 @@ export async function startChat(
   kind: StoreKind,
   cleanups: ReturnType<typeof createCleanups>,
   members: string[] = ["bob"],
+  setup: ChatSetup = {},
 ): Promise<{ server: TestServer; alice: SynclineClient; bob: SynclineClient }> {
-  const server = await startTestServer(kind);
+  const server = await startTestServer(kind, undefined, setup.env);
   cleanups.add(() => server.close());
   const open = (userId: string) => {
-    const client = createClient(sdkOptions(server.url, userId));
+    const client = createClient(sdkOptions(server.url, userId, setup.client));
     cleanups.add(() => client.close());
     return client;
   };

@@ -38,13 +38,18 @@ export interface TestServer {
 
 /**
  * Starts the server on PGlite in memory or on a fresh Postgres database,
- * with optional test hooks. Logs are silent unless TEST_LOG_LEVEL is set.
+ * with optional test hooks and environment variables such as
+ * PRESENCE_TTL_MS. Logs are silent unless TEST_LOG_LEVEL is set.
  */
-export async function startTestServer(kind: StoreKind, testHooks?: TestHooks): Promise<TestServer> {
+export async function startTestServer(
+  kind: StoreKind,
+  testHooks?: TestHooks,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
   let database: TemporaryDatabase | undefined;
   if (kind === "postgres") database = await createTemporaryDatabase("syncline_sdk");
   const config = {
-    ...loadConfig({}),
+    ...loadConfig(env),
     port: 0,
     dataDir: "memory://",
     databaseUrl: database?.url,

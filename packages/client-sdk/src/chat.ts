@@ -1,6 +1,7 @@
 import {
   conversationIdSchema,
   cursorSchema,
+  type Event,
   presenceResponseSchema,
   type ServerFrame,
 } from "@syncline/protocol";
@@ -15,9 +16,7 @@ import type { ReadSender } from "./read-sender.ts";
 import { applyWatermark, markReadLocally } from "./receipts.ts";
 import type { ConnectionStatus, Presence } from "./types.ts";
 import { createTypingStore } from "./typing.ts";
-
-/** The minimum time between two typing frames for one conversation. */
-export const typingThrottleMs = 2_000;
+import { createTypingSender } from "./typing-sender.ts";
 
 /** Dependencies of the receipts, typing and presence part of the client. */
 export interface ChatOptions {
@@ -27,19 +26,24 @@ export interface ChatOptions {
   logger: Logger;
   connection: () => Connection;
   readSender: ReadSender;
+  /** Time between two fetches of subscribed users that no presence frame reports. */
+  presencePollIntervalMs: number;
 }
 
 /** Receipts, typing and presence: the live state that rides on the socket. */
 export interface Chat {
   markRead(conversationId: string, seq: number): Promise<void>;
-  setTyping(conversationId: string): void;
+  /** Sends throttled typing frames while `isTyping` is true, and false cancels the trailing frame. */
+  setTyping(conversationId: string, isTyping: boolean): void;
   subscribeTyping(conversationId: string, listener: (userIds: string[]) => void): () => void;
   subscribePresence(
     userIds: readonly string[],
     listener: (presence: Presence[]) => void,
   ): () => void;
-  /** Applies `read`, `delivered`, `typing`, `presence` and the messages of `notify` frames. */
+  /** Applies `read`, `delivered`, `typing` and `presence` frames. */
   applyFrame(frame: ServerFrame): Promise<void>;
+  /** Clears the typing indicator of each sender of a stored message, by pull or by notify. */
+  noteStoredEvents(conversationId: string, events: readonly Event[]): void;
   /** Notes a conversation's cursor after a pull or notify, for its `delivered` report. */
   noteCursor(conversationId: string, cursor: number): void;
   onReady(): void;
@@ -49,7 +53,9 @@ export interface Chat {
 
 export function createChat(options: ChatOptions): Chat {
   const { db, userId, logger } = options;
-  const lastTypingAtMs = new Map<string, number>();
+  const typingSender = createTypingSender((conversationId) =>
+    options.connection().send({ type: "typing", conversationId }),
+  );
   const delivery = createDeliveryReporter({
     send: (conversationId, seq) =>
       options.connection().send({ type: "delivered", conversationId, seq }),
@@ -58,6 +64,7 @@ export function createChat(options: ChatOptions): Chat {
   const typing = createTypingStore(onListenerError);
   const presence = createPresenceStore({
     fetchPresence: (userIds) => fetchPresence(options.http, userIds),
+    pollIntervalMs: options.presencePollIntervalMs,
     onFetchError: (error) =>
       logger.warn("Presence fetch failed.", { code: toSyncError(error).code }),
     onListenerError,
@@ -65,13 +72,6 @@ export function createChat(options: ChatOptions): Chat {
 
   async function applyFrame(frame: ServerFrame): Promise<void> {
     switch (frame.type) {
-      case "notify":
-        // TODO: also clear typing for messages that arrive by pull, because only inline events
-        // reach this point. Those indicators expire on their own after `expiresInMs`.
-        for (const event of frame.events ?? []) {
-          if (event.type === "message") typing.stop(frame.conversationId, event.senderId);
-        }
-        return;
       case "read":
       case "delivered": {
         const kind = frame.type === "read" ? "readSeq" : "deliveredSeq";
@@ -84,7 +84,7 @@ export function createChat(options: ChatOptions): Chat {
         }
         return;
       case "presence":
-        presence.apply(frame);
+        presence.applyFrame(frame);
         if (frame.status === "offline") typing.stopEverywhere(frame.userId);
         return;
       default:
@@ -102,34 +102,38 @@ export function createChat(options: ChatOptions): Chat {
       checkInput(cursorSchema.safeParse(seq).success, "seq", seq);
       if (await markReadLocally(db, conversationId, seq)) options.readSender.kick();
     },
-    setTyping(conversationId) {
+    setTyping(conversationId, isTyping) {
       checkInput(
         conversationIdSchema.safeParse(conversationId).success,
         "conversationId",
         conversationId,
       );
-      const nowMs = Date.now();
-      const lastMs = lastTypingAtMs.get(conversationId);
-      if (lastMs !== undefined && nowMs - lastMs < typingThrottleMs) return;
-      if (options.connection().send({ type: "typing", conversationId })) {
-        lastTypingAtMs.set(conversationId, nowMs);
-      }
+      if (isTyping) typingSender.start(conversationId);
+      else typingSender.stop(conversationId);
     },
     subscribeTyping: (conversationId, listener) => typing.subscribe(conversationId, listener),
     subscribePresence: (userIds, listener) => presence.subscribe(userIds, listener),
     applyFrame,
+    noteStoredEvents(conversationId, events) {
+      for (const event of events) {
+        if (event.type === "message") typing.stop(conversationId, event.senderId);
+      }
+    },
     noteCursor: (conversationId, cursor) => delivery.note(conversationId, cursor),
     onReady() {
       delivery.flush();
-      presence.refresh();
+      presence.onReady();
       options.readSender.kick();
     },
     onStatus(status) {
       // Typing state is never replayed, because whatever was shown before a disconnect is stale.
-      if (status !== "online") typing.clear();
+      if (status === "online") return;
+      typing.clear();
+      presence.onSocketClosed();
     },
     close() {
       delivery.close();
+      typingSender.close();
       typing.close();
       presence.close();
     },

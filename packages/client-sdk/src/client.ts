@@ -57,8 +57,14 @@ export interface SynclineClient {
    * it to the server in the background, retried until it is accepted.
    */
   markRead(conversationId: string, seq: number): Promise<void>;
-  /** Tells the other members that the user is typing; sends at most one frame per 2 s. */
-  setTyping(conversationId: string): void;
+  /**
+   * Tells the other members that the user is typing (`typing` defaults to
+   * true). Call it on every keystroke: the client sends at most one frame
+   * per 2 s and conversation, plus one trailing frame for keystrokes
+   * within that window. `false`, and `send` in the conversation, cancel the
+   * trailing frame, and the others' indicator then expires on its own.
+   */
+  setTyping(conversationId: string, typing?: boolean): void;
   /** Calls the listener with the ids of the other members typing now, at once and on every change. */
   subscribeTyping(conversationId: string, listener: (userIds: string[]) => void): () => void;
   /** Calls the listener with the users' presence, at once and on every change. */
@@ -124,7 +130,15 @@ export function createClient(input: ClientOptions): SynclineClient {
   // Only the leading tab pushes; the others leave their sends in the shared outbox.
   const push = { ...pushLoop, kick: () => (isLeader() ? pushLoop.kick() : undefined) };
   const readSender = createReadSender(loopOptions);
-  const chat = createChat({ db, http, userId, logger, readSender, connection: () => connection });
+  const chat = createChat({
+    db,
+    http,
+    userId,
+    logger,
+    readSender,
+    connection: () => connection,
+    presencePollIntervalMs: options.presencePollIntervalMs,
+  });
   const refreshList = coalesce(() => conversations.refreshConversations({ db, http }));
   const pull = createPullLoop({
     ...loopOptions,
@@ -132,6 +146,7 @@ export function createClient(input: ClientOptions): SynclineClient {
     pageLimit: options.pullLimit,
     refreshConversations: refreshList,
     onCursor: (conversationId, cursor) => chat.noteCursor(conversationId, cursor),
+    onEventsStored: (conversationId, events) => chat.noteStoredEvents(conversationId, events),
   });
 
   const applyFrame = async (frame: ServerFrame) => {
@@ -308,6 +323,7 @@ export function createClient(input: ClientOptions): SynclineClient {
       const stored = await storage.write(`queueing message ${row.clientId}`, () =>
         enqueue(db, row),
       );
+      chat.setTyping(conversationId, false);
       push.kick();
       return outboxToMessage(stored) as Message;
     },
@@ -352,9 +368,9 @@ export function createClient(input: ClientOptions): SynclineClient {
         await storage.ready();
         await chat.markRead(conversationId, seq);
       }),
-    setTyping(conversationId) {
+    setTyping(conversationId, typing = true) {
       assertOpen();
-      chat.setTyping(conversationId);
+      chat.setTyping(conversationId, typing);
     },
     subscribeTyping: (conversationId, listener) => {
       assertOpen();

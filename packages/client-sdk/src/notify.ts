@@ -30,6 +30,7 @@ export async function applyNotify(
     await noteLatestSeq(db, conversationId, latestSeq, false);
     return stored;
   });
+  options.onEventsStored?.(conversationId, events);
   options.onCursor?.(conversationId, cursor);
   if (cursor < latestSeq) requestPull([conversationId]);
 }

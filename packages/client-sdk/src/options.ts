@@ -24,6 +24,11 @@ export interface ClientOptions {
   logger?: Logger;
   /** How often the socket sends a ping; silence for twice this long means it is dead. Default 25 s. */
   heartbeatIntervalMs?: number;
+  /**
+   * How often presence is fetched for subscribed users that no presence frame
+   * reports, such as members of groups above the server's PRESENCE_MAX_GROUP. Default 30 s.
+   */
+  presencePollIntervalMs?: number;
   /** Retry and reconnect delays; defaults 500 ms and 30 s. */
   backoff?: { baseMs?: number; maxMs?: number };
   /** The source of jitter; defaults to Math.random, which is fine for delays (never for ids). */
@@ -62,6 +67,7 @@ export interface ResolvedOptions {
   databaseName: string;
   logger: Logger;
   heartbeatIntervalMs: number;
+  presencePollIntervalMs: number;
   backoff: BackoffOptions;
   random: () => number;
   pullLimit: number;
@@ -94,6 +100,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     databaseName: options.databaseName ?? `syncline:${options.userId}`,
     logger: options.logger ?? createConsoleLogger(),
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 25_000,
+    presencePollIntervalMs: options.presencePollIntervalMs ?? 30_000,
     backoff: { ...defaultBackoff, ...definedOnly(options.backoff ?? {}) },
     random: options.random ?? Math.random,
     pullLimit: Math.min(options.pullLimit ?? limits.defaultPullLimit, limits.maxPullLimit),

@@ -1,6 +1,7 @@
 import {
   type BatchPullEntry,
   batchPullResponseSchema,
+  type Event,
   limits,
   type NotifyFrame,
   type PullPage,
@@ -32,6 +33,8 @@ export interface PullLoopOptions {
   onUnauthorized(error: SyncError): void;
   /** Called after a pull or notify committed, with the conversation's cursor. */
   onCursor?(conversationId: string, cursor: number): void;
+  /** Called after a pull page or notify committed, with the events it stored. */
+  onEventsStored?(conversationId: string, events: readonly Event[]): void;
 }
 
 /** Brings the local logs up to date from the cursors, in the background or on request. */
@@ -186,7 +189,10 @@ async function applyEntry(
     throw new SyncError(code, `Pull of conversation ${conversationId} failed: ${message}`);
   }
   const outcome = await applyPage(options, conversationId, after, entry);
-  if (outcome !== "reset") options.onCursor?.(conversationId, outcome);
+  if (outcome !== "reset") {
+    options.onEventsStored?.(conversationId, entry.events);
+    options.onCursor?.(conversationId, outcome);
+  }
   if (outcome === "reset") return countReset(resets, conversationId);
   if (!entry.hasMore) return false;
   if (outcome > after) return true;

@@ -51,8 +51,9 @@ export function Composer({ client, conversationId }: ConversationProps) {
         value={text}
         onChange={(event) => {
           setText(event.target.value);
-          // The SDK sends at most one typing frame per conversation every 2 s.
-          if (event.target.value.trim() !== "") client.setTyping(conversationId);
+          // The SDK turns these calls into at most one typing frame per conversation every 2 s.
+          // False, for an emptied box, cancels the trailing frame still pending.
+          client.setTyping(conversationId, event.target.value.trim() !== "");
         }}
         onKeyDown={onKeyDown}
         ref={input}
