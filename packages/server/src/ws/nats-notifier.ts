@@ -44,7 +44,7 @@ function userSubject(userId: string): string {
 }
 
 /**
- * The presence subject of one database, so clusters on other databases
+ * Returns the presence subject of one database, so clusters on other databases
  * that share the NATS server do not mix their presence.
  */
 function presenceSubject(databaseName: string): string {
@@ -88,7 +88,7 @@ export class NatsNotifier implements Notifier, PresenceChannel {
     this.#connection = connection;
     this.#presenceSubject = presenceSubject(database?.name ?? "");
     this.#subscribe(this.#presenceSubject, (data) => this.#receivePresence(data));
-    // The presence subscription must reach the server before this node's `hello` is answered.
+    // The presence subscription must reach the server before `hello` goes out, or the replies are lost.
     await connection.flush();
     this.#options.hub.onUserPresence = (userId, present) => {
       const change = present ? this.#follow(userId) : this.#unfollow(userId);
@@ -128,7 +128,10 @@ export class NatsNotifier implements Notifier, PresenceChannel {
     try {
       this.#connection?.publish(this.#presenceSubject, JSON.stringify(envelope));
     } catch (error) {
-      this.#options.logger.error({ err: error, kind: message.kind }, "NATS publish of presence failed");
+      this.#options.logger.error(
+        { err: error, kind: message.kind },
+        "NATS publish of presence failed",
+      );
     }
   }
 

@@ -3,10 +3,10 @@ export type PresenceEntry = [userId: string, lastSeenMs: number];
 
 /**
  * A presence message between the nodes of one cluster.
- * - `hello`: the sender has just started or reconnected; every node replies with a `beat`.
+ * - `hello`: the sender has just started or reconnected, so every node replies with a `beat`.
  * - `beat`: the users the sender holds a live socket of, sent every TTL / 3.
  * - `change`: users the sender has just started or stopped holding.
- * - `bye`: the sender is shutting down; its holds lapse after the grace period.
+ * - `bye`: the sender is shutting down, and its holds lapse after the grace period.
  */
 export type PresenceMessage =
   | { kind: "hello" }
@@ -22,9 +22,9 @@ export type PresenceMessage =
 export interface PresenceChannel {
   /** The id of this node, unique per process start. */
   readonly nodeId: string;
-  /** Sends a message to every other node; failures are logged, not thrown. */
+  /** Sends a message to every other node. Failures are logged, not thrown. */
   sendPresence(message: PresenceMessage): void;
-  /** Receives the messages of the other nodes; set by the presence tracker. */
+  /** Handler of the other nodes' messages, set by the presence tracker. */
   onPresence: ((nodeId: string, message: PresenceMessage) => void) | undefined;
 }
 

@@ -2,8 +2,8 @@ import type { ServerFrame } from "@syncline/protocol";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Row, SqlRunner } from "../store/store.ts";
 import { silentLogger } from "../testing/harness.ts";
-import type { PresenceChannel, PresenceMessage } from "./presence-channel.ts";
 import { PresenceTracker } from "./presence.ts";
+import type { PresenceChannel, PresenceMessage } from "./presence-channel.ts";
 
 /** A store whose every query returns bob as the audience. */
 const audienceStore: SqlRunner = {

@@ -10,7 +10,7 @@ import type { PresenceLedger } from "./presence-ledger.ts";
 /** Settings and services of a {@link PresenceCluster}. */
 export interface PresenceClusterOptions {
   channel: PresenceChannel;
-  /** The ledger that this node's tracker shares; holds of this node use `channel.nodeId`. */
+  /** The ledger that this node's tracker shares. This node's holds use `channel.nodeId`. */
   ledger: PresenceLedger;
   logger: Logger;
   /** A hold that no beat or change renewed for this long lapses. */
@@ -44,7 +44,7 @@ export class PresenceCluster {
     return this.#options.channel.nodeId;
   }
 
-  /** Starts receiving, asks the other nodes for their holds and starts the beat. */
+  /** Starts receiving, sends `hello` so the other nodes send their holds, and starts the beat. */
   start(): void {
     const { channel, ttlMs } = this.#options;
     channel.onPresence = (nodeId, message) => this.#receive(nodeId, message);
@@ -61,7 +61,7 @@ export class PresenceCluster {
     setImmediate(() => this.#flush());
   }
 
-  /** Sends the queued changes and `bye`, and stops the beat; idempotent. */
+  /** Sends the queued changes and `bye`, and stops the beat. Idempotent. */
   close(): void {
     if (this.#beatTimer === undefined) return;
     clearInterval(this.#beatTimer);
@@ -119,7 +119,10 @@ export class PresenceCluster {
         break;
       case "bye":
         ledger.expireNodeAt(nodeId, now() + graceMs);
-        this.#options.logger.info({ nodeId }, "presence holds of a stopping node expire after grace");
+        this.#options.logger.info(
+          { nodeId },
+          "presence holds of a stopping node expire after grace",
+        );
         break;
     }
     if (changed.length > 0) this.#options.onStatusChange(changed);

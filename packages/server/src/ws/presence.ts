@@ -26,9 +26,9 @@ export interface PresenceReader {
 /** Settings and services of a {@link PresenceTracker}. */
 export interface PresenceOptions {
   store: SqlRunner;
-  /** Delivers presence frames to this node's sockets only; each node sends to its own. */
+  /** Delivers presence frames to this node's sockets only, because each node sends to its own. */
   notifier: Notifier;
-  /** Reaches the other nodes; without it, the tracker sees only this node's sockets. */
+  /** Reaches the other nodes. Without it, the tracker counts only this node's sockets. */
   channel?: PresenceChannel | undefined;
   logger: Logger;
   /** A socket with no frame for this long is stale and keeps no one online. */
@@ -145,7 +145,7 @@ export class PresenceTracker implements PresenceReader {
 
   /**
    * Marks every socket silent for `ttlMs` stale and drops the lapsed holds
-   * of other nodes; runs on a timer, callable from tests.
+   * of other nodes. Runs on a timer and is callable from tests.
    */
   sweep(): void {
     const nowMs = this.#now();
@@ -175,7 +175,7 @@ export class PresenceTracker implements PresenceReader {
     return audience.map((contactId) => this.statusOf(contactId));
   }
 
-  /** Stops the sweep and every pending timer, and tells the other nodes; idempotent. */
+  /** Stops the sweep and every pending timer, and sends `bye` to the other nodes. Idempotent. */
   close(): void {
     clearInterval(this.#sweepTimer);
     this.#cluster?.close();
