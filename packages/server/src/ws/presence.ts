@@ -73,8 +73,8 @@ interface UserState {
  */
 export class PresenceTracker implements PresenceReader {
   readonly #sockets = new Map<string, SocketState>();
-  // TODO: forget users offline for long, because lastSeenAt of every user
-  // seen since the start stays in memory.
+  // TODO: forget users offline for long, because the state and the ledger's
+  // lastSeenAt of every user seen on any node since the start stay in memory.
   readonly #users = new Map<string, UserState>();
   readonly #ledger = new PresenceLedger();
   readonly #cluster: PresenceCluster | undefined;
