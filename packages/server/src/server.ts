@@ -18,6 +18,7 @@ import { NatsNotifier } from "./ws/nats-notifier.ts";
 import type { Notifier } from "./ws/notifier.ts";
 import { PgNotifier } from "./ws/pg-notifier.ts";
 import { PresenceTracker } from "./ws/presence.ts";
+import type { PresenceChannel } from "./ws/presence-channel.ts";
 import { SocketHub } from "./ws/socket-hub.ts";
 import { attachSocketServer } from "./ws/socket-server.ts";
 import { TypingLimiter } from "./ws/typing-limiter.ts";
@@ -79,11 +80,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = meterStore(await openStore(config), metrics);
   const hub = new SocketHub(new HubMeter(metrics, config.deliverySloMs), config.scaling);
   const notifier = await startNotifier(config, store, hub, logger);
-  // TODO: presence frames reach only this node's sockets, because the presence
-  // tracker sends through the local hub rather than the cross-node notifier.
+  // Each node sends presence frames to its own sockets, and the notifier
+  // carries which users each node holds, so the hub is the frame notifier.
   const presence = new PresenceTracker({
     store,
     notifier: hub,
+    channel: notifier instanceof SocketHub ? undefined : notifier,
     logger,
     ttlMs: config.presenceTtlMs,
     graceMs: config.presenceGraceMs,
@@ -125,7 +127,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     presence.close();
     await retention?.close();
-    await notifier.close?.();
+    if (!(notifier instanceof SocketHub)) await notifier.close();
     await store.close();
     throw error;
   }
@@ -147,7 +149,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         presence.close();
         await drained;
         await retention?.close();
-        await notifier.close?.();
+        if (!(notifier instanceof SocketHub)) await notifier.close();
         await store.close();
         logger.info({ url }, "server stopped");
       })();
@@ -155,6 +157,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
   };
 }
+
+/** A notifier that reaches the other nodes of one database. */
+type ClusterNotifier = Notifier & PresenceChannel & { close(): Promise<void> };
 
 /**
  * Picks the fanout: on Postgres, NATS when NATS_URL is set and NOTIFY
@@ -166,7 +171,7 @@ async function startNotifier(
   store: Store,
   hub: SocketHub,
   logger: Logger,
-): Promise<Notifier & { close?(): Promise<void> }> {
+): Promise<SocketHub | ClusterNotifier> {
   if (store.kind !== "postgres" || config.databaseUrl === undefined) return hub;
   const notifier =
     config.natsUrl === undefined

@@ -5,6 +5,11 @@ import type { ServerFrame } from "@syncline/protocol";
 import type { Logger } from "pino";
 import type { SqlRunner } from "../store/store.ts";
 import type { CommitNotice, Notifier } from "./notifier.ts";
+import {
+  type PresenceChannel,
+  type PresenceMessage,
+  parsePresenceMessage,
+} from "./presence-channel.ts";
 import { RemoteFanout } from "./remote-fanout.ts";
 import type { SocketHub } from "./socket-hub.ts";
 
@@ -39,28 +44,52 @@ function userSubject(userId: string): string {
 }
 
 /**
+ * Returns the presence subject of one database, so clusters on other databases
+ * that share the NATS server do not mix their presence.
+ */
+function presenceSubject(databaseName: string): string {
+  return `syncline.presence.${token(databaseName)}`;
+}
+
+/** A presence message on the presence subject. */
+interface NatsPresenceMessage {
+  node: string;
+  presence: unknown;
+}
+
+/**
  * A {@link Notifier} for several nodes that share NATS. Each conversation
  * has its own subject, and a node subscribes only to the conversations
  * whose members have sockets on it. A user subject tells a node to
- * subscribe when one of its users is added to a conversation.
+ * subscribe when one of its users is added to a conversation. Presence
+ * messages use one subject per database, which every node subscribes to.
  */
-export class NatsNotifier implements Notifier {
+export class NatsNotifier implements Notifier, PresenceChannel {
   readonly nodeId = randomUUID();
+  onPresence: ((nodeId: string, message: PresenceMessage) => void) | undefined;
   readonly #options: NatsNotifierOptions;
   readonly #remote: RemoteFanout;
   readonly #subscriptions = new Map<string, { subscription: Subscription; users: Set<string> }>();
   readonly #userSubscriptions = new Map<string, Subscription>();
   #connection: NatsConnection | undefined;
+  #presenceSubject: string | undefined;
 
   constructor(options: NatsNotifierOptions) {
     this.#options = options;
     this.#remote = new RemoteFanout(options.runner, options.hub, options.logger);
   }
 
-  /** Connects to NATS and follows the hub's users from now on. */
+  /** Connects to NATS, subscribes to presence and follows the hub's users from now on. */
   async start(): Promise<void> {
+    const [database] = await this.#options.runner.query<{ name: string }>(
+      "SELECT current_database() AS name",
+    );
     const connection = await connect({ servers: this.#options.natsUrl, name: "syncline" });
     this.#connection = connection;
+    this.#presenceSubject = presenceSubject(database?.name ?? "");
+    this.#subscribe(this.#presenceSubject, (data) => this.#receivePresence(data));
+    // The presence subscription must reach the server before `hello` goes out, or the replies are lost.
+    await connection.flush();
     this.#options.hub.onUserPresence = (userId, present) => {
       const change = present ? this.#follow(userId) : this.#unfollow(userId);
       change.catch((error: unknown) => {
@@ -93,6 +122,19 @@ export class NatsNotifier implements Notifier {
     this.#send(conversationSubject(frame.conversationId), message);
   }
 
+  sendPresence(message: PresenceMessage): void {
+    if (this.#presenceSubject === undefined) return;
+    const envelope: NatsPresenceMessage = { node: this.nodeId, presence: message };
+    try {
+      this.#connection?.publish(this.#presenceSubject, JSON.stringify(envelope));
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, kind: message.kind },
+        "NATS publish of presence failed",
+      );
+    }
+  }
+
   /** Drains the NATS connection; idempotent. */
   async close(): Promise<void> {
     this.#options.hub.onUserPresence = undefined;
@@ -117,6 +159,17 @@ export class NatsNotifier implements Notifier {
     } else if (message.latestSeq !== undefined) {
       this.#remote.poke(message.conversationId, message.latestSeq);
     }
+  }
+
+  #receivePresence(data: string): void {
+    const envelope = JSON.parse(data) as NatsPresenceMessage;
+    if (envelope.node === this.nodeId) return;
+    const presence = parsePresenceMessage(envelope.presence);
+    if (presence === undefined) {
+      this.#options.logger.warn({ nodeId: envelope.node }, "invalid presence message ignored");
+      return;
+    }
+    this.onPresence?.(envelope.node, presence);
   }
 
   #subscribe(subject: string, onMessage: (data: string) => void): Subscription | undefined {
@@ -194,6 +247,8 @@ export class NatsNotifier implements Notifier {
     for await (const status of connection.status()) {
       if (status.type !== "reconnect") continue;
       this.#options.logger.warn("NATS connection re-established; sockets will pull");
+      // Presence messages of the gap are lost, so the other nodes send their holds again.
+      if (this.onPresence !== undefined) this.sendPresence({ kind: "hello" });
       await this.#remote.resync().catch((error: unknown) => {
         this.#options.logger.error({ err: error }, "resync after NATS reconnect failed");
       });

@@ -4,6 +4,11 @@ import type { Logger } from "pino";
 import type { SqlRunner } from "../store/store.ts";
 import { ListenConnection } from "./listen-connection.ts";
 import type { CommitNotice, Notifier } from "./notifier.ts";
+import {
+  type PresenceChannel,
+  type PresenceMessage,
+  parsePresenceMessage,
+} from "./presence-channel.ts";
 import { RemoteFanout } from "./remote-fanout.ts";
 import type { SocketHub } from "./socket-hub.ts";
 
@@ -19,11 +24,15 @@ interface RelayedFrame {
   userIds: readonly string[];
 }
 
-/** One NOTIFY payload: pokes as `[conversationId, latestSeq]` and small live frames. */
+/**
+ * One NOTIFY payload: pokes as `[conversationId, latestSeq]` and small live
+ * frames, or a presence message, or a heartbeat ping.
+ */
 interface FanoutMessage {
   node: string;
   pokes?: [string, number][];
   frames?: RelayedFrame[];
+  presence?: PresenceMessage;
   ping?: string;
 }
 
@@ -41,10 +50,12 @@ export interface PgNotifierOptions {
  * A {@link Notifier} for several nodes on one Postgres. Local sockets get
  * each commit at once through the hub. Other nodes get one NOTIFY per
  * tick carrying every (conversationId, latestSeq) poke and live frame of
- * that tick, and read the events themselves.
+ * that tick, and read the events themselves. Presence messages go in
+ * their own NOTIFYs, sent one after another so other nodes get them in order.
  */
-export class PgNotifier implements Notifier {
+export class PgNotifier implements Notifier, PresenceChannel {
   readonly nodeId = randomUUID();
+  onPresence: ((nodeId: string, message: PresenceMessage) => void) | undefined;
   readonly #options: PgNotifierOptions;
   readonly #remote: RemoteFanout;
   readonly #listen: ListenConnection;
@@ -66,6 +77,8 @@ export class PgNotifier implements Notifier {
         this.#remote.resync().catch((error: unknown) => {
           options.logger.error({ err: error }, "resync after LISTEN reconnect failed");
         });
+        // Presence messages of the gap are lost, so the other nodes send their holds again.
+        if (this.onPresence !== undefined) this.sendPresence({ kind: "hello" });
       },
       sendPing: (token) => this.#notify({ node: this.nodeId, ping: token }),
     });
@@ -90,6 +103,16 @@ export class PgNotifier implements Notifier {
     this.#scheduleFlush();
   }
 
+  sendPresence(message: PresenceMessage): void {
+    const payload: FanoutMessage = { node: this.nodeId, presence: message };
+    this.#sending = this.#sending.then(() =>
+      this.#notify(payload).catch((error: unknown) => {
+        // A lost change heals: the next beat renews a hold, and a hold without beats lapses.
+        this.#options.logger.error({ err: error, kind: message.kind }, "NOTIFY of presence failed");
+      }),
+    );
+  }
+
   /** Waits for queued NOTIFYs, then closes the LISTEN connection; idempotent. */
   async close(): Promise<void> {
     await this.#sending;
@@ -109,7 +132,7 @@ export class PgNotifier implements Notifier {
 
   /** Packs the queued pokes and frames into NOTIFY payloads under the size limit. */
   #drain(): FanoutMessage[] {
-    const messages: Required<Omit<FanoutMessage, "ping">>[] = [];
+    const messages: Required<Omit<FanoutMessage, "ping" | "presence">>[] = [];
     const envelopeBytes = 100;
     let current = {
       node: this.nodeId,
@@ -182,5 +205,15 @@ export class PgNotifier implements Notifier {
     for (const { frame, userIds } of message.frames ?? []) {
       this.#options.hub.send(frame, userIds);
     }
+    if (message.presence !== undefined) this.#receivePresence(message.node, message.presence);
+  }
+
+  #receivePresence(nodeId: string, value: unknown): void {
+    const presence = parsePresenceMessage(value);
+    if (presence === undefined) {
+      this.#options.logger.warn({ nodeId }, "invalid presence message ignored");
+      return;
+    }
+    this.onPresence?.(nodeId, presence);
   }
 }

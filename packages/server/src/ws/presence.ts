@@ -2,12 +2,19 @@ import type { Logger } from "pino";
 import type { SqlRunner } from "../store/store.ts";
 import { listPresenceAudience } from "../sync/access.ts";
 import type { Notifier } from "./notifier.ts";
+import type { PresenceChannel } from "./presence-channel.ts";
+import { PresenceCluster } from "./presence-cluster.ts";
+import { PresenceLedger } from "./presence-ledger.ts";
 
 /** A user's presence as frames and `GET /v1/presence` report it. */
 export interface PresenceStatus {
   userId: string;
   status: "online" | "offline";
-  /** The last frame any of the user's sockets sent, or null when none since the server started. */
+  /**
+   * The last frame any of the user's sockets sent on any node, or null when
+   * none since this node started. Another node's user shows the time of that
+   * node's last beat or change, so it may lag by up to TTL / 3.
+   */
   lastSeenAt: string | null;
 }
 
@@ -19,7 +26,10 @@ export interface PresenceReader {
 /** Settings and services of a {@link PresenceTracker}. */
 export interface PresenceOptions {
   store: SqlRunner;
+  /** Delivers presence frames to this node's sockets only, because each node sends to its own. */
   notifier: Notifier;
+  /** Reaches the other nodes. Without it, the tracker counts only this node's sockets. */
+  channel?: PresenceChannel | undefined;
   logger: Logger;
   /** A socket with no frame for this long is stale and keeps no one online. */
   ttlMs: number;
@@ -39,8 +49,8 @@ interface SocketState {
 }
 
 interface UserState {
-  online: boolean;
-  lastSeenMs: number | undefined;
+  /** True while this node holds the user in the ledger: a live socket, or within grace after the last one. */
+  heldHere: boolean;
   liveSockets: number;
   offlineTimer: NodeJS.Timeout | undefined;
   announced: "online" | "offline" | undefined;
@@ -50,16 +60,25 @@ interface UserState {
 
 /**
  * Tracks who is online, in memory only, because presence is never stored.
- * A user is online while one of their sockets sent a frame within `ttlMs`.
- * A periodic sweep marks silent sockets stale, which also catches half-open
- * connections. Going offline waits `graceMs`, and frames about one user are
- * coalesced to one per `coalesceMs`, so reconnects do not flap.
+ * A user is online while one of their sockets, on any node, sent a frame
+ * within `ttlMs`. A periodic sweep marks silent sockets stale, which also
+ * catches half-open connections. Going offline waits `graceMs`, and frames
+ * about one user are coalesced to one per `coalesceMs`, so reconnects do
+ * not flap.
+ *
+ * With a channel, a {@link PresenceCluster} shares which users this node
+ * holds. Each node sends presence frames only to its own sockets, when its
+ * view of a user's cluster-wide status changes, so every contact's socket
+ * gets each frame once however many nodes there are.
  */
 export class PresenceTracker implements PresenceReader {
   readonly #sockets = new Map<string, SocketState>();
-  // TODO: forget users offline for long, because lastSeenAt of every user
-  // seen since the start stays in memory.
+  // TODO: forget users offline for long, because the state and the ledger's
+  // lastSeenAt of every user seen on any node since the start stay in memory.
   readonly #users = new Map<string, UserState>();
+  readonly #ledger = new PresenceLedger();
+  readonly #cluster: PresenceCluster | undefined;
+  readonly #nodeId: string;
   readonly #options: PresenceOptions;
   readonly #now: () => number;
   readonly #coalesceMs: number;
@@ -72,6 +91,22 @@ export class PresenceTracker implements PresenceReader {
     const sweepMs = Math.max(50, Math.min(options.ttlMs / 4, 5000));
     this.#sweepTimer = setInterval(() => this.sweep(), sweepMs);
     this.#sweepTimer.unref();
+    const { channel } = options;
+    this.#nodeId = channel?.nodeId ?? "local";
+    if (channel !== undefined) {
+      this.#cluster = new PresenceCluster({
+        channel,
+        ledger: this.#ledger,
+        logger: options.logger,
+        ttlMs: options.ttlMs,
+        graceMs: options.graceMs,
+        onStatusChange: (userIds) => {
+          for (const userId of userIds) this.#announce(userId);
+        },
+        now: this.#now,
+      });
+      this.#cluster.start();
+    }
   }
 
   /** Registers an authenticated socket; its user is online from now. */
@@ -86,14 +121,16 @@ export class PresenceTracker implements PresenceReader {
     if (socket === undefined) return;
     socket.lastFrameMs = this.#now();
     const user = this.#user(socket.userId);
-    user.lastSeenMs = socket.lastFrameMs;
+    this.#ledger.noteSeen(socket.userId, socket.lastFrameMs);
     if (socket.live) return;
     socket.live = true;
     user.liveSockets++;
     clearTimeout(user.offlineTimer);
     user.offlineTimer = undefined;
-    if (!user.online) {
-      user.online = true;
+    if (!user.heldHere) {
+      user.heldHere = true;
+      this.#ledger.hold(socket.userId, this.#nodeId, Number.POSITIVE_INFINITY);
+      this.#cluster?.noteLocal(socket.userId, true, socket.lastFrameMs);
       this.#announce(socket.userId);
     }
   }
@@ -106,20 +143,24 @@ export class PresenceTracker implements PresenceReader {
     if (socket.live) this.#markStale(socket);
   }
 
-  /** Marks every socket silent for `ttlMs` stale; runs on a timer, callable from tests. */
+  /**
+   * Marks every socket silent for `ttlMs` stale and drops the lapsed holds
+   * of other nodes. Runs on a timer and is callable from tests.
+   */
   sweep(): void {
-    const staleBeforeMs = this.#now() - this.#options.ttlMs;
+    const nowMs = this.#now();
+    const staleBeforeMs = nowMs - this.#options.ttlMs;
     for (const socket of this.#sockets.values()) {
       if (socket.live && socket.lastFrameMs <= staleBeforeMs) this.#markStale(socket);
     }
+    for (const userId of this.#ledger.expire(nowMs)) this.#announce(userId);
   }
 
   statusOf(userId: string): PresenceStatus {
-    const user = this.#users.get(userId);
-    const lastSeenMs = user?.lastSeenMs;
+    const lastSeenMs = this.#ledger.lastSeenMs(userId);
     return {
       userId,
-      status: user?.online === true ? "online" : "offline",
+      status: this.#ledger.isOnline(userId) ? "online" : "offline",
       lastSeenAt: lastSeenMs === undefined ? null : new Date(lastSeenMs).toISOString(),
     };
   }
@@ -134,9 +175,10 @@ export class PresenceTracker implements PresenceReader {
     return audience.map((contactId) => this.statusOf(contactId));
   }
 
-  /** Stops the sweep and every pending timer; idempotent. */
+  /** Stops the sweep and every pending timer, and sends `bye` to the other nodes. Idempotent. */
   close(): void {
     clearInterval(this.#sweepTimer);
+    this.#cluster?.close();
     for (const user of this.#users.values()) {
       clearTimeout(user.offlineTimer);
       clearTimeout(user.announceTimer);
@@ -151,7 +193,10 @@ export class PresenceTracker implements PresenceReader {
     user.offlineTimer = setTimeout(() => {
       user.offlineTimer = undefined;
       if (user.liveSockets > 0) return;
-      user.online = false;
+      user.heldHere = false;
+      this.#ledger.release(socket.userId, this.#nodeId);
+      const lastSeenMs = this.#ledger.lastSeenMs(socket.userId) ?? this.#now();
+      this.#cluster?.noteLocal(socket.userId, false, lastSeenMs);
       this.#announce(socket.userId);
     }, this.#options.graceMs);
     user.offlineTimer.unref();
@@ -191,8 +236,7 @@ export class PresenceTracker implements PresenceReader {
     let user = this.#users.get(userId);
     if (user === undefined) {
       user = {
-        online: false,
-        lastSeenMs: undefined,
+        heldHere: false,
         liveSockets: 0,
         offlineTimer: undefined,
         announced: undefined,
