@@ -74,5 +74,9 @@ export const events = pgTable(
     primaryKey({ columns: [table.conversationId, table.seq] }),
     unique("events_conversation_id_client_id_key").on(table.conversationId, table.clientId),
     index("events_created_at_idx").on(table.createdAt),
+    // Finds the delete of a message without scanning the events after it.
+    index("events_delete_target_idx")
+      .on(table.conversationId, sql`(${table.body}->>'targetSeq')`)
+      .where(sql`${table.type} = 'message.delete'`),
   ],
 );

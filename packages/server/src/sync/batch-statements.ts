@@ -96,15 +96,14 @@ export async function findTargetSenders(
   const found = new Map<string, Map<number, string>>();
   if (keys.length === 0) return found;
   const requested = new Set(keys.map((key) => pairKey(key.conversationId, String(key.seq))));
-  // TODO: index message.delete events by target, because this check scans the
-  // conversation's events after each target.
+  // The NOT EXISTS probe matches events_delete_target_idx, so it reads no other events.
   const rows = await tx.query<{ conversation_id: string; seq: string | number; sender_id: string }>(
     `SELECT e.conversation_id, e.seq, e.sender_id FROM events e
       WHERE e.conversation_id = ANY($1::text[]) AND e.seq = ANY($2::bigint[]) AND e.type = 'message'
         AND NOT EXISTS (
           SELECT 1 FROM events d
            WHERE d.conversation_id = e.conversation_id AND d.seq > e.seq
-             AND d.type = 'message.delete' AND d.body->>'targetSeq' = e.seq::text)`,
+             AND d.type = 'message.delete' AND (d.body->>'targetSeq') = e.seq::text)`,
     [unique(keys.map((key) => key.conversationId)), unique(keys.map((key) => key.seq))],
   );
   for (const row of rows) {

@@ -1,0 +1,1 @@
+CREATE INDEX "events_delete_target_idx" ON "events" USING btree ("conversation_id",("body"->>'targetSeq')) WHERE "events"."type" = 'message.delete';
