@@ -1,6 +1,6 @@
 import type { BatchPullResponse, PullResponse } from "@syncline/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { pullBatch } from "../sync/pull.ts";
+import { pullBatch } from "../sync/batch-pull.ts";
 import { makeMessage } from "../testing/builders.ts";
 import { createTestApp, isStoreUnavailable, storeKinds, type TestApp } from "../testing/harness.ts";
 

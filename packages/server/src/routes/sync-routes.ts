@@ -8,8 +8,9 @@ import {
 } from "@syncline/protocol";
 import { type Context, Hono } from "hono";
 import type { AppDeps, AppEnv } from "../app-env.ts";
+import { pullBatch } from "../sync/batch-pull.ts";
 import { GroupCommitter } from "../sync/group-commit.ts";
-import { pullBatch, pullPage } from "../sync/pull.ts";
+import { pullPage } from "../sync/pull.ts";
 import { pushOps } from "../sync/push.ts";
 import { publishCommit } from "../ws/receipt-fanout.ts";
 import { parseInput, readJson } from "./http-errors.ts";

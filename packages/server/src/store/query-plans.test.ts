@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createConversation } from "../sync/conversations.ts";
+import { pullBatch } from "../sync/batch-pull.ts";
 import { pullPage } from "../sync/pull.ts";
 import { writeBatch } from "../sync/push-batch.ts";
 import { makeMessage, makeOp } from "../testing/builders.ts";
@@ -91,6 +92,15 @@ describe.each(storeKinds)("query plans on %s", (kind) => {
         after: 100,
         limit: 50,
       });
+
+      await expectNoEventScan(statements);
+    });
+
+    test("batched pull reads key ranges", async () => {
+      const statements: Statement[] = [];
+      const cursors = { plan1: 0, plan2: 500, plan3: 1999, nope: 0 };
+
+      await pullBatch(recording(store, statements), "bob", cursors, 100);
 
       await expectNoEventScan(statements);
     });
