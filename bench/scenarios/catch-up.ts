@@ -39,8 +39,8 @@ export const catchUp: Scenario = {
       await seedRaw(raw.db, conversationIds, eventCount);
       context.log(`seeded ${eventCount} events on both`);
 
-      const rawRun = await pullRaw(raw.db, conversationIds, minimalPage);
-      const replayRun = await pullRaw(raw.db, conversationIds, serverPage);
+      const rawRun = await pullRaw(raw.db, conversationIds, minimalPages);
+      const replayRun = await pullRaw(raw.db, conversationIds, serverPages);
       const base = { scenario: "4 catch-up", store: context.store, unit: "events/s" };
       context.rows.push(
         rateRow({
@@ -120,43 +120,63 @@ async function pullFromServer(
   return { events, eventsPerSec: (events * 1000) / elapsedMs };
 }
 
-/** Reads one page; returns the seqs read. */
-type PageReader = (db: RawDb, conversationId: string, after: number) => Promise<number[]>;
+/** Reads one page of each cursor; returns the seqs read by conversation. */
+type BatchReader = (
+  db: RawDb,
+  cursors: ReadonlyMap<string, number>,
+) => Promise<Map<string, number[]>>;
 
-const minimalPage: PageReader = async (db, conversationId, after) => {
-  const rows = await db.query(
-    `SELECT conversation_id, seq, client_id, sender_id, type, body, created_at FROM events
-      WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-    [conversationId, after, pageLimit],
-  );
-  return rows.map((row) => Number(row.seq));
+/** The ceiling: one primary-key range read per conversation, nothing else. */
+const minimalPages: BatchReader = async (db, cursors) => {
+  const pages = new Map<string, number[]>();
+  for (const [conversationId, after] of cursors) {
+    const rows = await db.query(
+      `SELECT conversation_id, seq, client_id, sender_id, type, body, created_at FROM events
+        WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [conversationId, after, pageLimit],
+    );
+    pages.set(
+      conversationId,
+      rows.map((row) => Number(row.seq)),
+    );
+  }
+  return pages;
 };
 
-/** The statements of the server's pull when this bench was written, in the order it runs them. */
-const serverPage: PageReader = async (db, conversationId, after) => {
+/**
+ * The statements of the server's batched pull (packages/server/src/sync/batch-pull.ts)
+ * when this bench was written: one head and membership read, then one page read for all.
+ */
+const serverPages: BatchReader = async (db, cursors) => {
+  const ids = [...cursors.keys()];
   await db.query(
-    `SELECT c.last_seq, c.epoch, m.read_seq
+    `SELECT c.id, c.last_seq, c.epoch, m.user_id IS NOT NULL AS member
        FROM conversations c
        LEFT JOIN members m
          ON m.conversation_id = c.id AND m.user_id = $2 AND m.removed_at IS NULL
-      WHERE c.id = $1`,
-    [conversationId, "reader"],
+      WHERE c.id = ANY($1::text[])`,
+    [ids, "reader"],
   );
   const rows = await db.query(
-    `SELECT ${eventColumns} FROM events
-      WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-    [conversationId, after, pageLimit + 1],
+    `SELECT page.* FROM unnest($1::text[], $2::bigint[]) AS cursor(id, after)
+      CROSS JOIN LATERAL (
+        SELECT ${eventColumns} FROM events
+         WHERE conversation_id = cursor.id AND seq > cursor.after ORDER BY seq LIMIT $3
+      ) AS page`,
+    [ids, [...cursors.values()], pageLimit + 1],
   );
-  return rows.slice(0, pageLimit).map((row) => Number(row.seq));
+  const pages = new Map<string, number[]>(ids.map((id) => [id, []]));
+  for (const row of rows) pages.get(String(row.conversation_id))?.push(Number(row.seq));
+  for (const [id, seqs] of pages) pages.set(id, seqs.slice(0, pageLimit));
+  return pages;
 };
 
-async function pullRaw(db: RawDb, conversationIds: readonly string[], readPage: PageReader) {
+async function pullRaw(db: RawDb, conversationIds: readonly string[], readPages: BatchReader) {
   const cursors = new Map(conversationIds.map((id) => [id, 0]));
   let events = 0;
   const started = monotonicMs();
   for (let pull = 0; pull < maxPulls && cursors.size > 0; pull++) {
-    for (const [id, after] of [...cursors]) {
-      const seqs = await readPage(db, id, after);
+    for (const [id, seqs] of await readPages(db, cursors)) {
       events += seqs.length;
       if (seqs.length === pageLimit) cursors.set(id, seqs.at(-1) ?? 0);
       else cursors.delete(id);
