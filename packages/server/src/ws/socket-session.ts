@@ -62,12 +62,21 @@ export interface SessionContext {
 export class SocketSession implements HubSocket {
   readonly connectionId = randomUUID();
   #userId: string | undefined;
-  #log: Logger;
+  /** The session's child logger, made on first use because most sockets never log. */
+  #childLogger: Logger | undefined;
   #frames: Promise<void> = Promise.resolve();
   #authTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   readonly #gate: FrameRateGate | undefined;
   #lastRateLimitErrorMs = Number.NEGATIVE_INFINITY;
+
+  get #log(): Logger {
+    this.#childLogger ??= this.context.logger.child({
+      connectionId: this.connectionId,
+      ...(this.#userId === undefined ? {} : { userId: this.#userId }),
+    });
+    return this.#childLogger;
+  }
 
   constructor(
     private readonly socket: WebSocket,
@@ -76,7 +85,6 @@ export class SocketSession implements HubSocket {
     private readonly remoteAddress = "unknown",
   ) {
     this.#gate = context.limits === undefined ? undefined : new FrameRateGate(context.limits);
-    this.#log = context.logger.child({ connectionId: this.connectionId });
     this.#authTimer = setTimeout(
       () => this.close(closeCodes.authTimeout, "No auth frame came in time."),
       context.authTimeoutMs,
@@ -208,7 +216,7 @@ export class SocketSession implements HubSocket {
     const isFirstAuth = this.#userId === undefined;
     if (isFirstAuth) {
       this.#userId = claims.userId;
-      this.#log = this.#log.child({ userId: claims.userId });
+      this.#childLogger = undefined;
       clearTimeout(this.#authTimer);
       const maxSockets = this.context.limits?.maxSocketsPerUser;
       if (maxSockets !== undefined) evictOldestSockets(this.context.hub, claims.userId, maxSockets);
