@@ -27,8 +27,8 @@ interface Pending {
 /**
  * The main thread's side of the PGlite worker: sends requests, matches
  * replies by id, and fails every pending and later request fast once the
- * thread is gone. The thread holds the process open only while a request
- * is pending, as PGlite in the main thread held nothing open.
+ * thread is gone. The thread keeps the process alive only while a request
+ * is pending, because PGlite in the main thread kept nothing alive.
  */
 export class PgliteWorkerClient {
   readonly #worker: Worker;
@@ -48,6 +48,8 @@ export class PgliteWorkerClient {
     });
     // An uncaught exception in the thread arrives here just before "exit".
     worker.on("error", (error) => this.#fail(unavailableError(`failed: ${error.message}`)));
+    // TODO: start a new thread after an unexpected exit; until then every call
+    // fails with 08006 and /readyz stays 503 until the process restarts.
     worker.on("exit", (exitCode) => {
       this.#hasExited = true;
       const closed = this.#closing !== undefined && exitCode === 0;
@@ -167,16 +169,16 @@ function deserializeError(serialized: SerializedError): Error {
 }
 
 /**
- * The error of a worker that is gone. SQLSTATE 08006 (connection failure)
- * makes routes answer 503 `unavailable`, as for a lost Postgres connection.
+ * Creates the error of a worker that is gone. SQLSTATE 08006 (connection failure)
+ * makes routes return 503 `unavailable`, as for a lost Postgres connection.
  */
-function unavailableError(what: string): Error {
-  return Object.assign(new Error(`The PGlite worker thread ${what}; restart the server.`), {
+function unavailableError(event: string): Error {
+  return Object.assign(new Error(`The PGlite worker thread ${event}; restart the server.`), {
     code: "08006",
   });
 }
 
-/** The error of a request after close, with the message PGlite itself uses. */
+/** Creates the error of a request after close, with the message PGlite itself uses. */
 function closedError(): Error {
   return Object.assign(new Error("PGlite is closed"), { code: "08003" });
 }

@@ -1,4 +1,4 @@
-/** What the PGlite worker thread starts with, passed as `workerData`. */
+/** Startup options of the PGlite worker thread, passed as `workerData`. */
 export interface WorkerOptions {
   /** PGlite's data folder; undefined keeps the database in memory. */
   dataDir: string | undefined;
@@ -8,7 +8,7 @@ export interface WorkerOptions {
 
 /**
  * A statement. With `transactionId` it runs inside that open transaction,
- * else on its own once no transaction holds the database. `rowMode` is
+ * else on its own once no transaction is open. `rowMode` is
  * set by drizzle queries only, which also get date and time values as text.
  */
 export interface QueryRequest {

@@ -84,7 +84,9 @@ describe("PGlite worker store", () => {
 
     const missing = await rejectionOf(store.query("SELECT * FROM no_such_table"));
     const duplicate = await rejectionOf(
-      store.transaction((tx) => tx.query("INSERT INTO conversations (id, epoch) VALUES ('c1', 'e')")),
+      store.transaction((tx) =>
+        tx.query("INSERT INTO conversations (id, epoch) VALUES ('c1', 'e')"),
+      ),
     );
 
     expect(missing).toBeInstanceOf(Error);

@@ -2,7 +2,7 @@
 /**
  * The PGlite worker thread: opens embedded Postgres here, applies the
  * drizzle migrations, and serves the requests that pglite-worker-client.ts
- * sends, so WebAssembly query work never blocks the server's event loop.
+ * sends, so WebAssembly query work runs off the server's main thread.
  *
  * This file is plain ESM JavaScript that imports only packages, because a
  * Worker does not get the TypeScript loader under every runner (tsx,
@@ -28,9 +28,17 @@ import { migrate } from "drizzle-orm/pglite/migrator";
  * of numeric, timestamp, timestamptz, interval and date.
  */
 const drizzleParsers = Object.fromEntries(
-  [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182].map(
-    (oid) => [oid, (/** @type {string} */ value) => value],
-  ),
+  [
+    types.TIMESTAMP,
+    types.TIMESTAMPTZ,
+    types.INTERVAL,
+    types.DATE,
+    1231,
+    1115,
+    1185,
+    1187,
+    1182,
+  ].map((oid) => [oid, (/** @type {string} */ value) => value]),
 );
 
 /** The fields of a Postgres error that cross to the main thread, besides name and message. */
@@ -52,7 +60,7 @@ const errorFields = [
 
 /**
  * An open transaction: PGlite's transaction callback stays pending until
- * `finish` settles it, so COMMIT or ROLLBACK runs when the main thread asks.
+ * `finish` settles it, so COMMIT or ROLLBACK runs when the main thread requests it.
  *
  * @typedef {object} OpenTransaction
  * @property {Transaction} tx
@@ -130,8 +138,8 @@ async function handle(db, request) {
 
 /**
  * Opens a PGlite transaction and keeps it open. PGlite queues it behind
- * any transaction or query that holds the database, so the returned
- * promise resolves only once BEGIN has run.
+ * any running transaction or query, so the returned promise resolves only
+ * once BEGIN has run.
  *
  * @param {PGlite} db
  * @returns {Promise<number>} the id that later requests name the transaction by

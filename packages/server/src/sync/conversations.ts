@@ -36,10 +36,10 @@ export async function createConversation(
         field: "id",
       });
     }
-    await tx.query(
-      "INSERT INTO members (conversation_id, user_id) SELECT $1, unnest($2::text[])",
-      [id, memberIds],
-    );
+    await tx.query("INSERT INTO members (conversation_id, user_id) SELECT $1, unnest($2::text[])", [
+      id,
+      memberIds,
+    ]);
     return row;
   });
 
