@@ -10,7 +10,6 @@
  * pglite-worker-messages.ts.
  *
  * @typedef {import("./pglite-worker-messages.ts").WorkerRequest} WorkerRequest
- * @typedef {import("./pglite-worker-messages.ts").WorkerReply} WorkerReply
  * @typedef {import("./pglite-worker-messages.ts").WorkerStatus} WorkerStatus
  * @typedef {import("./pglite-worker-messages.ts").WorkerOptions} WorkerOptions
  * @typedef {import("./pglite-worker-messages.ts").SerializedError} SerializedError
