@@ -1,7 +1,10 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, test } from "vitest";
 import { createTestApp } from "../testing/harness.ts";
 import { openPgliteStore, type PgliteStore } from "./pglite-store.ts";
+import { PgliteWorkerClient } from "./pglite-worker-client.ts";
 import { conversations } from "./schema.ts";
 import { isStoreUnavailable } from "./store-errors.ts";
 
@@ -181,6 +184,16 @@ describe("PGlite worker store", () => {
     expect(isStoreUnavailable(later)).toBe(true);
     expect(later.code).toBe("08006");
     expect(elapsedMs).toBeLessThan(1_000);
+  });
+
+  test("failed startup rejects with its cause", async () => {
+    const missingFolder = join(tmpdir(), "syncline-no-such-migrations");
+
+    const error = await rejectionOf(
+      PgliteWorkerClient.start({ dataDir: undefined, migrationsFolder: missingFolder }),
+    );
+
+    expect(error.message).toContain("_journal.json");
   });
 
   test("killed worker makes routes 503", async () => {
