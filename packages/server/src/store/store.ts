@@ -12,7 +12,11 @@ export interface SqlRunner {
   query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
-/** The drizzle database, typed over both drivers, for migrations and cold routes. */
+/**
+ * The drizzle database, typed over both drivers, for cold routes. On PGlite
+ * it is drizzle's pg-proxy driver, whose `transaction` throws, so code that
+ * needs a transaction uses {@link Store.transaction}.
+ */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /**

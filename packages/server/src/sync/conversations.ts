@@ -5,7 +5,6 @@ import {
   ProtocolError,
 } from "@syncline/protocol";
 import { isoTime } from "../store/event-rows.ts";
-import { conversations, members } from "../store/schema.ts";
 import type { SqlRunner, Store } from "../store/store.ts";
 
 /** A create request after parsing, with its defaults applied. */
@@ -24,26 +23,30 @@ export async function createConversation(
   const { id = randomUUID(), title = null, members: named } = request;
   const memberIds = [...new Set([callerId, ...named])].sort();
 
-  const created = await store.db.transaction(async (tx) => {
-    const rows = await tx
-      .insert(conversations)
-      .values({ id, title, epoch: randomUUID() })
-      .onConflictDoNothing()
-      .returning();
+  const created = await store.transaction(async (tx) => {
+    const rows = await tx.query<{ created_at: string; epoch: string }>(
+      `INSERT INTO conversations (id, title, epoch) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING
+         RETURNING ${isoTime("created_at")} AS created_at, epoch`,
+      [id, title, randomUUID()],
+    );
     const row = rows[0];
     if (row === undefined) {
       throw new ProtocolError("conflict", `Conversation ${id} already exists; choose another id.`, {
         field: "id",
       });
     }
-    await tx.insert(members).values(memberIds.map((userId) => ({ conversationId: id, userId })));
+    await tx.query("INSERT INTO members (conversation_id, user_id) SELECT $1, unnest($2::text[])", [
+      id,
+      memberIds,
+    ]);
     return row;
   });
 
   return {
     id,
     title,
-    createdAt: created.createdAt.toISOString(),
+    createdAt: created.created_at,
     latestSeq: 0,
     members: memberIds,
     epoch: created.epoch,
