@@ -119,10 +119,10 @@ export function createClient(input: ClientOptions): SynclineClient {
     status.set("unauthorized");
   };
   const loopOptions = { ...options, db, http, signal, onUnauthorized };
-  const pushLoop = createPushLoop({ ...loopOptions, serial: pushSerial });
-  let isLeader = () => false;
   // Only the leading tab pushes; the others leave their sends in the shared outbox.
-  const push = { ...pushLoop, kick: () => (isLeader() ? pushLoop.kick() : undefined) };
+  let leading = false;
+  const pushLoop = createPushLoop({ ...loopOptions, serial: pushSerial, mayPush: () => leading });
+  const push = { ...pushLoop, kick: () => (leading ? pushLoop.kick() : undefined) };
   const readSender = createReadSender(loopOptions);
   const chat = createChat({ db, http, userId, logger, readSender, connection: () => connection });
   const refreshList = coalesce(() => conversations.refreshConversations({ db, http }));
@@ -185,16 +185,23 @@ export function createClient(input: ClientOptions): SynclineClient {
       storageReady = true;
       if (signal.aborted) return;
       const shared = storageStatus.get().backend === "indexeddb";
-      isLeader = electTabLeader({
+      electTabLeader({
         db,
         // Tabs share only IndexedDB, so a tab on the memory backend leads itself.
         locks: shared ? options.locks : undefined,
+        BroadcastChannel: options.BroadcastChannel,
+        heartbeatIntervalMs: options.tabHeartbeatIntervalMs,
         status,
         logger,
         signal,
         onLeader: () => {
+          leading = true;
           connection.start();
           pushLoop.kick();
+        },
+        onFollower: () => {
+          leading = false;
+          connection.suspend();
         },
         onOutboxChange: () => pushLoop.kick(),
       });

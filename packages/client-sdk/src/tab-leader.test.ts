@@ -2,9 +2,10 @@ import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { type ClientOptions, createClient, type SynclineClient } from "./index.ts";
 import { silentLogger } from "./logger.ts";
-import type { LockManagerLike } from "./tab-leader.ts";
+import { FakeLocks } from "./testing/fake-locks.ts";
 import { FakeServer } from "./testing/fake-server.ts";
 import { FakeSocket } from "./testing/fake-socket.ts";
+import { ChannelMute } from "./testing/muted-channel.ts";
 
 const clients: SynclineClient[] = [];
 
@@ -15,22 +16,6 @@ beforeEach(() => {
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
-
-/** An exclusive lock manager for one process: requests for a name run one after another. */
-function createFakeLocks(): LockManagerLike {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    request(name, options, callback) {
-      const previous = tails.get(name) ?? Promise.resolve();
-      const run = previous.then(() => (options.signal?.aborted ? undefined : callback()));
-      tails.set(
-        name,
-        run.catch(() => {}),
-      );
-      return run;
-    },
-  };
-}
 
 function makeTab(server: FakeServer, shared: Partial<ClientOptions>) {
   const client = createClient({
@@ -52,7 +37,7 @@ function makeTab(server: FakeServer, shared: Partial<ClientOptions>) {
 describe("tab leader", () => {
   test("only the leader opens a socket", async () => {
     const server = new FakeServer();
-    const shared = { indexedDB: new IDBFactory(), locks: createFakeLocks() };
+    const shared = { indexedDB: new IDBFactory(), locks: new FakeLocks() };
     const leader = makeTab(server, shared);
     const follower = makeTab(server, shared);
 
@@ -65,7 +50,7 @@ describe("tab leader", () => {
   test("leader pushes a follower's send", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me"]);
-    const shared = { indexedDB: new IDBFactory(), locks: createFakeLocks() };
+    const shared = { indexedDB: new IDBFactory(), locks: new FakeLocks() };
     const leader = makeTab(server, shared);
     const follower = makeTab(server, shared);
     await leader.getMessages("c1");
@@ -79,7 +64,7 @@ describe("tab leader", () => {
   test("closing the leader hands over", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me"]);
-    const shared = { indexedDB: new IDBFactory(), locks: createFakeLocks() };
+    const shared = { indexedDB: new IDBFactory(), locks: new FakeLocks() };
     const leader = makeTab(server, shared);
     const follower = makeTab(server, shared);
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
@@ -89,5 +74,70 @@ describe("tab leader", () => {
 
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
     await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
+  });
+});
+
+describe("frozen leader", () => {
+  const heartbeatMs = 50;
+  /** Long enough for a follower to probe and steal: 3 silent intervals, then 1 for the probe. */
+  const stealWithinMs = 20 * heartbeatMs;
+
+  test("silent leader loses the lock (I25, I27)", async () => {
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const locks = new FakeLocks();
+    const leaderMute = new ChannelMute();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, { ...shared, BroadcastChannel: leaderMute.Channel });
+    await leader.getMessages("c1");
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const follower = makeTab(server, shared);
+    await follower.getMessages("c1");
+
+    leaderMute.muted = true;
+
+    await vi.waitFor(() => expect(locks.steals).toBe(1), { timeout: stealWithinMs });
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    expect(FakeSocket.instances[0]?.closedByClient).toBe(true);
+    await follower.send("c1", "after the steal");
+    await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
+  });
+
+  test("old leader does not steal back (I26)", async () => {
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const locks = new FakeLocks();
+    const leaderMute = new ChannelMute();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, { ...shared, BroadcastChannel: leaderMute.Channel });
+    await leader.getMessages("c1");
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const follower = makeTab(server, shared);
+    await follower.getMessages("c1");
+    leaderMute.muted = true;
+    await vi.waitFor(() => expect(locks.steals).toBe(1), { timeout: stealWithinMs });
+
+    leaderMute.muted = false;
+    await new Promise((resolve) => setTimeout(resolve, stealWithinMs));
+
+    expect(locks.steals).toBe(1);
+    expect(FakeSocket.instances).toHaveLength(2);
+    await leader.send("c1", "from the old leader");
+    await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
+    expect(FakeSocket.instances).toHaveLength(2);
+  });
+
+  test("heartbeats prevent a steal (I26)", async () => {
+    const server = new FakeServer();
+    const locks = new FakeLocks();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, shared);
+    const follower = makeTab(server, shared);
+    await Promise.all([leader.getMessages("c1"), follower.getMessages("c1")]);
+
+    await new Promise((resolve) => setTimeout(resolve, stealWithinMs));
+
+    expect(locks.steals).toBe(0);
+    expect(FakeSocket.instances).toHaveLength(1);
   });
 });
