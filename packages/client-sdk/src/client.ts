@@ -12,6 +12,7 @@ import { createHttpTransport } from "./http.ts";
 import { createClientIdGenerator } from "./ids.ts";
 import { type ClientOptions, resolveOptions, webSocketUrl } from "./options.ts";
 import { discardFailed, enqueue, retryFailed } from "./outbox.ts";
+import { watchPageFreeze } from "./page-freeze.ts";
 import { createPullLoop } from "./pull-loop.ts";
 import { createPushLoop } from "./push-loop.ts";
 import { createReadSender } from "./read-sender.ts";
@@ -185,7 +186,7 @@ export function createClient(input: ClientOptions): SynclineClient {
       storageReady = true;
       if (signal.aborted) return;
       const shared = storageStatus.get().backend === "indexeddb";
-      electTabLeader({
+      const leader = electTabLeader({
         db,
         // Tabs share only IndexedDB, so a tab on the memory backend leads itself.
         locks: shared ? options.locks : undefined,
@@ -206,6 +207,15 @@ export function createClient(input: ClientOptions): SynclineClient {
         onOutboxChange: () => pushLoop.kick(),
       });
       if (!shared) return;
+      // Chromium runs a frozen page's message handlers but not its IndexedDB callbacks, so a
+      // transaction that the page starts while frozen never ends and blocks every other tab's
+      // writes. Closing the handle makes such a query wait for an open instead, and handing the
+      // lock over lets the next tab take over without waiting for the heartbeat to go silent.
+      const unwatchFreeze = watchPageFreeze(() => {
+        leader.resign();
+        db.close({ disableAutoOpen: false });
+      });
+      signal.addEventListener("abort", unwatchFreeze, { once: true });
       void requestPersistence(options.storageManager).then((persisted) => {
         if (!signal.aborted) storageStatus.update({ persisted });
       });

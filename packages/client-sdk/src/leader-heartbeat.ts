@@ -31,13 +31,20 @@ export interface LeaderHeartbeat {
 const silentIntervalsBeforeProbe = 3;
 
 /**
+ * Intervals a follower waits for the answer to a probe. Two, because
+ * browsers run the timers of a hidden page about once a second, so the
+ * answer can come a whole second late.
+ */
+const probeTimeoutIntervals = 2;
+
+/**
  * Runs the heartbeat that lets followers replace a leader that stopped
  * running, such as a tab the browser froze. A follower that hears nothing
- * for 3 intervals sends a probe, which a live leader answers at once, and
- * reports the leader silent only when one more interval passes without an
- * answer. The probe keeps a follower from stealing when the leader's timers
- * are merely throttled, or when the follower itself was frozen and its
- * watchdog fires before the queued heartbeats are delivered.
+ * for 3 intervals sends a probe, which a live leader answers from a timer,
+ * and reports the leader silent only when 2 more intervals pass without an
+ * answer. The probe keeps a follower from stealing when the follower itself
+ * was frozen and its watchdog fires before the queued heartbeats are
+ * delivered, or when the leader's heartbeats were merely late.
  */
 export function createLeaderHeartbeat(options: LeaderHeartbeatOptions): LeaderHeartbeat {
   const { channel, tabId, intervalMs, signal } = options;
@@ -55,7 +62,7 @@ export function createLeaderHeartbeat(options: LeaderHeartbeatOptions): LeaderHe
   const watch = () => {
     const now = Date.now();
     if (probeSentAt !== null) {
-      if (now - probeSentAt < intervalMs) return;
+      if (now - probeSentAt < probeTimeoutIntervals * intervalMs) return;
       probeSentAt = null;
       lastHeardAt = now;
       options.onLeaderSilent();
@@ -70,7 +77,9 @@ export function createLeaderHeartbeat(options: LeaderHeartbeatOptions): LeaderHe
   channel.onmessage = (event: MessageEvent<HeartbeatMessage>) => {
     const message = event.data;
     if (message.type === "probe") {
-      beat();
+      // Answered from a timer: Chromium runs message handlers of a frozen page but not its timers,
+      // so an answer sent from the handler would keep a frozen leader in place.
+      setTimeout(beat, 0);
       return;
     }
     if (message.type !== "heartbeat" || message.tabId === tabId) return;
@@ -88,7 +97,7 @@ export function createLeaderHeartbeat(options: LeaderHeartbeatOptions): LeaderHe
   };
 
   const beatTimer = setInterval(beat, intervalMs);
-  // Watches at half the interval, so a probe is judged about one interval after it was sent.
+  // Watches at half the interval, so silence and a missing answer are noticed soon after they pass.
   const watchTimer = setInterval(() => {
     if (leaderSince === null) watch();
   }, intervalMs / 2);

@@ -79,7 +79,7 @@ describe("tab leader", () => {
 
 describe("frozen leader", () => {
   const heartbeatMs = 50;
-  /** Long enough for a follower to probe and steal: 3 silent intervals, then 1 for the probe. */
+  /** Long enough for a follower to probe and steal: 3 silent intervals, then 2 for the probe. */
   const stealWithinMs = 20 * heartbeatMs;
 
   test("silent leader loses the lock (I25, I27)", async () => {

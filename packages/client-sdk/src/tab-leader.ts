@@ -48,6 +48,17 @@ export interface TabLeaderOptions {
   onOutboxChange(): void;
 }
 
+/** This tab's part in the election, from {@link electTabLeader}. */
+export interface TabLeader {
+  isLeader(): boolean;
+  /**
+   * Releases the lock and becomes a follower that waits in line again, as
+   * a tab does before the browser freezes it. Does nothing on a follower or
+   * without Web Locks.
+   */
+  resign(): void;
+}
+
 /** One stretch of leadership, from the grant of the lock to its release or loss. */
 interface Term {
   release(): void;
@@ -65,9 +76,8 @@ interface Term {
  * heartbeat, and a follower that hears none and gets no answer to a probe
  * takes the lock with `steal`. The tab it was stolen from becomes a follower
  * as soon as it runs again. See SPEC.md for the states and the races.
- * Returns whether this tab leads.
  */
-export function electTabLeader(options: TabLeaderOptions): () => boolean {
+export function electTabLeader(options: TabLeaderOptions): TabLeader {
   const { db, locks, signal, logger } = options;
   let term: Term | null = null;
   let waiting: AbortController | null = null;
@@ -96,7 +106,7 @@ export function electTabLeader(options: TabLeaderOptions): () => boolean {
 
   if (locks === undefined) {
     beginTerm(() => {});
-    return isLeader;
+    return { isLeader, resign() {} };
   }
 
   const lockName = `syncline-leader:${db.name}`;
@@ -108,16 +118,22 @@ export function electTabLeader(options: TabLeaderOptions): () => boolean {
     signal,
   );
 
-  /** Ends a term whose lock was stolen, or that a later leader's heartbeat showed lost. */
-  const endTerm = (ended: Term, reason: "lock_stolen" | "newer_leader") => {
+  /** Ends a term whose lock was stolen, that a later leader's heartbeat showed lost, or resigned. */
+  const endTerm = (ended: Term, reason: "lock_stolen" | "newer_leader" | "resigned") => {
     if (term !== ended) return;
     term = null;
     ended.unwatch();
     ended.release();
-    logger.warn("This tab stopped leading sync, because another tab took over.", {
-      database: db.name,
-      reason,
-    });
+    if (reason === "resigned") {
+      logger.info("This tab stopped leading sync before the browser freezes it.", {
+        database: db.name,
+      });
+    } else {
+      logger.warn("This tab stopped leading sync, because another tab took over.", {
+        database: db.name,
+        reason,
+      });
+    }
     options.onFollower();
     relay.requestStatus();
     follow();
@@ -178,7 +194,12 @@ export function electTabLeader(options: TabLeaderOptions): () => boolean {
   };
 
   follow();
-  return isLeader;
+  return {
+    isLeader,
+    resign() {
+      if (term !== null) endTerm(term, "resigned");
+    },
+  };
 }
 
 function isAbortError(error: unknown): boolean {
