@@ -10,6 +10,7 @@ import { watchEnvironment } from "./environment.ts";
 import { closedError, type SyncError, toSyncError } from "./errors.ts";
 import { createHttpTransport } from "./http.ts";
 import { createClientIdGenerator } from "./ids.ts";
+import { createSwitchableIndexedDb } from "./memory-fallback.ts";
 import { type ClientOptions, resolveOptions, webSocketUrl } from "./options.ts";
 import { discardFailed, enqueue, retryFailed } from "./outbox.ts";
 import { watchPageFreeze } from "./page-freeze.ts";
@@ -92,12 +93,14 @@ export function createClient(input: ClientOptions): SynclineClient {
   const { userId, logger } = options;
   const controller = new AbortController();
   const signal = controller.signal;
-  const db = new SynclineDb(options.databaseName, options);
+  const backend = createSwitchableIndexedDb(options);
+  const db = new SynclineDb(options.databaseName, backend.source);
   const storageStatus = createStorageStatusStore((error) =>
     logger.error("A storage status listener threw.", { error }),
   );
   const storage = createStorage(db, options.openTimeoutMs, logger, {
     loadMemory: options.loadMemoryIndexedDb,
+    backend,
     status: storageStatus,
   });
   const status = createStatusStore((error) => logger.error("A status listener threw.", { error }));

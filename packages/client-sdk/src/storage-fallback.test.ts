@@ -71,6 +71,22 @@ describe("memory fallback", () => {
     await vi.waitFor(() => expect(shown.at(-1)).toEqual(["hello"]));
   });
 
+  test("missing IndexedDB falls back to memory", async () => {
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const client = makeClient(server, { indexedDB: undefined, IDBKeyRange: undefined });
+
+    const message = await client.send("c1", "hello");
+
+    expect(message.state).toBe("pending");
+    expect(client.getStorageStatus().backend).toBe("memory");
+    expect(client.getStorageStatus().error?.code).toBe("storage_unavailable");
+    await vi.waitFor(async () => {
+      await client.sync();
+      expect((await client.getMessages("c1"))[0]?.state).toBe("sent");
+    });
+  });
+
   test("fallback none keeps storage_unavailable", async () => {
     const client = makeClient(new FakeServer(), {
       indexedDB: hangingFactory(),
