@@ -74,7 +74,17 @@ describe("memory fallback", () => {
   test("missing IndexedDB falls back to memory", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me"]);
-    const client = makeClient(server, { indexedDB: undefined, IDBKeyRange: undefined });
+    // Node has no global indexedDB, so a client given none has no IndexedDB at all.
+    const client = createClient({
+      baseUrl: "http://server.test",
+      userId: "me",
+      getToken: async () => "token-1",
+      fetch: server.fetch,
+      WebSocket: FakeSocket,
+      logger: silentLogger,
+      random: () => 0,
+    });
+    clients.push(client);
 
     const message = await client.send("c1", "hello");
 
