@@ -117,6 +117,8 @@ describe.skipIf(!hasChromium())("tabs of one user in Chromium", () => {
 
   /** A way to stop the leader tab's scripts for a while, and to let them run again. */
   interface LeaderStop {
+    /** The longest time from the stop until bob shows a follower's message. */
+    maxHandoverMs: number;
     stop(page: Page, context: BrowserContext): Promise<void>;
     resume(): Promise<void>;
   }
@@ -124,6 +126,8 @@ describe.skipIf(!hasChromium())("tabs of one user in Chromium", () => {
   const freeze: LeaderStop = (() => {
     let cdp: CDPSession | undefined;
     return {
+      // The page hands the lock over on the freeze event: measured at 0.5 s.
+      maxHandoverMs: 5_000,
       async stop(page, pageContext) {
         cdp = await pageContext.newCDPSession(page);
         await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
@@ -138,6 +142,8 @@ describe.skipIf(!hasChromium())("tabs of one user in Chromium", () => {
   const hang = (hangMs: number): LeaderStop => {
     let running: Promise<unknown> | undefined;
     return {
+      // 3 silent heartbeat intervals, a probe unanswered for 2, then connect and push: 5.6 s measured.
+      maxHandoverMs: 12_000,
       async stop(page) {
         running = page.evaluate((ms) => {
           const end = Date.now() + ms;
@@ -228,7 +234,7 @@ describe.skipIf(!hasChromium())("tabs of one user in Chromium", () => {
       expect(shown.map(({ text }) => text)).toEqual(["while the leader is stopped"]);
     }, waitLong);
     const handoverMs = Date.now() - stoppedAt;
-    expect(handoverMs).toBeLessThan(15_000);
+    expect(handoverMs).toBeLessThan(leaderStop.maxHandoverMs);
     expect(openedByFollowers()).toBe(1);
 
     await leaderStop.resume();

@@ -50,6 +50,21 @@ describe("leader heartbeat", () => {
     expect(leader.silent).toBe(0);
   });
 
+  test("one follower of two reports silence (I26)", async () => {
+    const leaderMute = new ChannelMute();
+    const leader = startTab("a", "heartbeat-two-followers", leaderMute);
+    const lower = startTab("b", "heartbeat-two-followers");
+    const higher = startTab("c", "heartbeat-two-followers");
+    leader.heartbeat.lead(1_000);
+    lower.heartbeat.follow();
+    higher.heartbeat.follow();
+
+    leaderMute.muted = true;
+
+    await vi.waitFor(() => expect(lower.silent).toBe(1), { timeout: 20 * intervalMs });
+    expect(higher.silent).toBe(0);
+  });
+
   test("probe answer prevents a silence report (I26)", async () => {
     // The leader's own heartbeats are 10 s apart, as in a tab whose timers are throttled.
     const leader = startTab("a", "heartbeat-probe", new ChannelMute(), 10_000);

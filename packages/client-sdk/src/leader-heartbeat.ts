@@ -77,9 +77,16 @@ export function createLeaderHeartbeat(options: LeaderHeartbeatOptions): LeaderHe
   channel.onmessage = (event: MessageEvent<HeartbeatMessage>) => {
     const message = event.data;
     if (message.type === "probe") {
-      // Answered from a timer: Chromium runs message handlers of a frozen page but not its timers,
-      // so an answer sent from the handler would keep a frozen leader in place.
-      setTimeout(beat, 0);
+      if (leaderSince !== null) {
+        // Answered from a timer: Chromium runs message handlers of a frozen page but not its
+        // timers, so an answer sent from the handler would keep a frozen leader in place.
+        setTimeout(beat, 0);
+      } else if (message.tabId < tabId) {
+        // Followers whose timers fire together would all steal. The one with the lowest id
+        // goes on, and the others count silence from now.
+        lastHeardAt = Date.now();
+        probeSentAt = null;
+      }
       return;
     }
     if (message.type !== "heartbeat" || message.tabId === tabId) return;
