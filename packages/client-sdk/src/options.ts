@@ -51,13 +51,13 @@ export interface ClientOptions {
   locks?: LockManagerLike | null;
   /**
    * Carries the leader's status and heartbeat to the other tabs; defaults to
-   * the global `BroadcastChannel`. Without one, a frozen leader tab keeps
-   * the lock and is not replaced.
+   * the global `BroadcastChannel`. Without one, a hung leader tab keeps the
+   * lock and is not replaced.
    */
   BroadcastChannel?: BroadcastChannelConstructorLike;
   /**
    * How often the leader tab sends a heartbeat. A follower that hears none
-   * for 3 intervals probes, and takes over one interval later. Default 1 s.
+   * for 3 intervals probes, and takes over 2 intervals later. Default 1 s.
    */
   tabHeartbeatIntervalMs?: number;
 }

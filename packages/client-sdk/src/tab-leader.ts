@@ -32,7 +32,7 @@ export interface TabLeaderOptions {
   db: SynclineDb;
   /** Undefined makes this tab its own leader at once, as on a memory backend. */
   locks: LockManagerLike | undefined;
-  /** Undefined turns off the status relay and the heartbeat, so a frozen leader is not replaced. */
+  /** Undefined turns off the status relay and the heartbeat, so a hung leader is not replaced. */
   BroadcastChannel: BroadcastChannelConstructorLike | undefined;
   /** How often the leader sends a heartbeat to the other tabs. */
   heartbeatIntervalMs: number;
