@@ -15,6 +15,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
+  vi.unstubAllGlobals();
 });
 
 function makeTab(server: FakeServer, shared: Partial<ClientOptions>) {
@@ -139,5 +140,28 @@ describe("frozen leader", () => {
 
     expect(locks.steals).toBe(0);
     expect(FakeSocket.instances).toHaveLength(1);
+  });
+
+  test("freeze event hands over (I25, I27)", async () => {
+    // Node has no document; an EventTarget stands in for it, shared by both simulated tabs.
+    const page = new EventTarget();
+    vi.stubGlobal("document", page);
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const locks = new FakeLocks();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, shared);
+    await leader.getMessages("c1");
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const follower = makeTab(server, shared);
+    await follower.getMessages("c1");
+
+    page.dispatchEvent(new Event("freeze"));
+
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    expect(FakeSocket.instances[0]?.closedByClient).toBe(true);
+    expect(locks.steals).toBe(0);
+    await follower.send("c1", "after the freeze");
+    await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
   });
 });
