@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fetchDevToken } from "@syncline/client-sdk";
 import { loadConfig, type RunningServer, startServer } from "@syncline/server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { createTestApi, type TestApi } from "./api.ts";
 
 /** Debian's Chromium, which .ci/run installs; tests never download a browser. */
@@ -31,19 +32,94 @@ export function hasChromium(): boolean {
   return false;
 }
 
+/** Headless, with background network traffic and updates turned off. */
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
 /** Launches headless Chromium with its background network traffic and updates turned off. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+/** A Chromium whose default context can freeze pages, from {@link launchFreezableChromium}. */
+export interface FreezableChromium {
+  /** The browser's own default context: one profile, so its pages share IndexedDB and locks. */
+  context: BrowserContext;
+  /** Disconnects, stops the Chromium process and deletes its profile folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Chromium with a DevTools port on 127.0.0.1 and attaches with
+ * `noDefaults`, so Playwright leaves focus emulation off in the default
+ * context. Chromium 156 ignores `Page.setWebLifecycleState` "frozen" on a
+ * page with focus emulation on, which Playwright turns on in every context
+ * it creates.
+ */
+export async function launchFreezableChromium(): Promise<FreezableChromium> {
+  const profileDir = await mkdtemp(join(tmpdir(), "syncline-chromium-"));
+  const child = spawn(
+    chromiumPath,
+    [
+      ...chromiumArgs,
+      "--remote-debugging-address=127.0.0.1",
+      "--remote-debugging-port=0",
+      `--user-data-dir=${profileDir}`,
+      "about:blank",
     ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill();
+      await exited;
+    }
+    await rm(profileDir, { recursive: true, force: true });
+  };
+  try {
+    const endpoint = await readDevToolsEndpoint(child, 30_000);
+    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true, isLocal: true });
+    const context = browser.contexts()[0];
+    if (context === undefined) throw new Error("Chromium over CDP has no default context.");
+    return {
+      context,
+      async close() {
+        await browser.close();
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Waits for the "DevTools listening on ws://..." line that Chromium prints on stderr. */
+function readDevToolsEndpoint(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      reject(new Error(`Chromium printed no DevTools endpoint within ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (match?.[1] === undefined) return;
+      clearTimeout(timer);
+      resolve(match[1]);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Chromium exited with code ${code} before printing its DevTools endpoint.`));
+    });
   });
 }
 

@@ -10,8 +10,10 @@ import { watchEnvironment } from "./environment.ts";
 import { closedError, type SyncError, toSyncError } from "./errors.ts";
 import { createHttpTransport } from "./http.ts";
 import { createClientIdGenerator } from "./ids.ts";
+import { createSwitchableIndexedDb } from "./memory-fallback.ts";
 import { type ClientOptions, resolveOptions, webSocketUrl } from "./options.ts";
 import { discardFailed, enqueue, retryFailed } from "./outbox.ts";
+import { watchPageFreeze } from "./page-freeze.ts";
 import { createPullLoop } from "./pull-loop.ts";
 import { createPushLoop } from "./push-loop.ts";
 import { createReadSender } from "./read-sender.ts";
@@ -97,12 +99,14 @@ export function createClient(input: ClientOptions): SynclineClient {
   const { userId, logger } = options;
   const controller = new AbortController();
   const signal = controller.signal;
-  const db = new SynclineDb(options.databaseName, options);
+  const backend = createSwitchableIndexedDb(options);
+  const db = new SynclineDb(options.databaseName, backend.source);
   const storageStatus = createStorageStatusStore((error) =>
     logger.error("A storage status listener threw.", { error }),
   );
   const storage = createStorage(db, options.openTimeoutMs, logger, {
     loadMemory: options.loadMemoryIndexedDb,
+    backend,
     status: storageStatus,
   });
   const status = createStatusStore((error) => logger.error("A status listener threw.", { error }));
@@ -125,10 +129,10 @@ export function createClient(input: ClientOptions): SynclineClient {
     status.set("unauthorized");
   };
   const loopOptions = { ...options, db, http, signal, onUnauthorized };
-  const pushLoop = createPushLoop({ ...loopOptions, serial: pushSerial });
-  let isLeader = () => false;
   // Only the leading tab pushes; the others leave their sends in the shared outbox.
-  const push = { ...pushLoop, kick: () => (isLeader() ? pushLoop.kick() : undefined) };
+  let leading = false;
+  const pushLoop = createPushLoop({ ...loopOptions, serial: pushSerial, mayPush: () => leading });
+  const push = { ...pushLoop, kick: () => (leading ? pushLoop.kick() : undefined) };
   const readSender = createReadSender(loopOptions);
   const chat = createChat({
     db,
@@ -200,20 +204,36 @@ export function createClient(input: ClientOptions): SynclineClient {
       storageReady = true;
       if (signal.aborted) return;
       const shared = storageStatus.get().backend === "indexeddb";
-      isLeader = electTabLeader({
+      const leader = electTabLeader({
         db,
         // Tabs share only IndexedDB, so a tab on the memory backend leads itself.
         locks: shared ? options.locks : undefined,
+        BroadcastChannel: options.BroadcastChannel,
+        heartbeatIntervalMs: options.tabHeartbeatIntervalMs,
         status,
         logger,
         signal,
         onLeader: () => {
+          leading = true;
           connection.start();
           pushLoop.kick();
+        },
+        onFollower: () => {
+          leading = false;
+          connection.suspend();
         },
         onOutboxChange: () => pushLoop.kick(),
       });
       if (!shared) return;
+      // Chromium runs a frozen page's message handlers but not its IndexedDB callbacks, so a
+      // transaction that the page starts while frozen never ends and blocks every other tab's
+      // writes. Closing the handle makes such a query wait for an open instead, and handing the
+      // lock over lets the next tab take over without waiting for the heartbeat to go silent.
+      const unwatchFreeze = watchPageFreeze(() => {
+        leader.resign();
+        db.close({ disableAutoOpen: false });
+      });
+      signal.addEventListener("abort", unwatchFreeze, { once: true });
       void requestPersistence(options.storageManager).then((persisted) => {
         if (!signal.aborted) storageStatus.update({ persisted });
       });

@@ -35,7 +35,13 @@ export interface ConnectionOptions {
 
 /** The live socket: auth, heartbeat, dead-socket detection and reconnects. See SPEC.md. */
 export interface Connection {
+  /** Connects; after `suspend()`, connects again. */
   start(): void;
+  /**
+   * Closes the socket and stops reconnecting until the next `start()`, as a
+   * tab does when another tab takes over sync. Reports no status.
+   */
+  suspend(): void;
   /** Reconnects at once when waiting out a backoff or unauthorized; otherwise checks liveness. */
   wake(): void;
   /** Pings now and declares the socket dead if nothing comes back soon. */
@@ -59,12 +65,13 @@ export function createConnection(options: ConnectionOptions): Connection {
   let unauthorized = false;
   let unsupported = false;
   let closed = false;
+  let suspended = false;
   let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   let deadTimer: ReturnType<typeof setTimeout> | undefined;
   let pingTimer: ReturnType<typeof setInterval> | undefined;
 
   function connect(): void {
-    if (closed || unsupported) return;
+    if (closed || suspended || unsupported) return;
     waiting = false;
     unauthorized = false;
     delegate.onStatus("connecting");
@@ -80,7 +87,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   function open(token: string): void {
-    if (closed || waiting || socket !== null) return;
+    if (closed || suspended || waiting || socket !== null) return;
     tokenUsed = token;
     let ws: WebSocketLike;
     try {
@@ -182,7 +189,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   function becomeUnauthorized(): void {
-    if (closed) return;
+    if (closed || suspended) return;
     unauthorized = true;
     logger.warn("Server rejected the token after a refresh; waiting for the app to sign in again.");
     delegate.onStatus("unauthorized");
@@ -203,7 +210,7 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   function scheduleReconnect(code: number | undefined): void {
-    if (closed || unsupported) return;
+    if (closed || suspended || unsupported) return;
     const delayMs = reconnectDelayMs(attempt, code, options.backoff, options.random);
     attempt += 1;
     waiting = true;
@@ -226,9 +233,22 @@ export function createConnection(options: ConnectionOptions): Connection {
   }
 
   return {
-    start: connect,
-    wake() {
+    start() {
+      suspended = false;
+      connect();
+    },
+    suspend() {
       if (closed) return;
+      suspended = true;
+      waiting = false;
+      readyAtMs = null;
+      clearTimeout(reconnectTimer);
+      stopTimers();
+      if (socket !== null) abandon(socket);
+      socket = null;
+    },
+    wake() {
+      if (closed || suspended) return;
       if (waiting || unauthorized) {
         clearTimeout(reconnectTimer);
         authRejections = 0;

@@ -1,4 +1,5 @@
 export type { Conversation, CreateConversationRequest } from "@syncline/protocol";
+export type { BroadcastChannelConstructorLike, BroadcastChannelLike } from "./broadcast.ts";
 export { createClient, type SynclineClient } from "./client.ts";
 export type { ClientMetrics } from "./client-metrics.ts";
 export { fetchDevToken } from "./dev-token.ts";

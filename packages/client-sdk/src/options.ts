@@ -1,5 +1,6 @@
 import { limits } from "@syncline/protocol";
 import { type BackoffOptions, defaultBackoff } from "./backoff.ts";
+import { type BroadcastChannelConstructorLike, defaultBroadcastChannel } from "./broadcast.ts";
 import { createConsoleLogger, type Logger } from "./logger.ts";
 import { loadFakeIndexedDb, type MemoryIndexedDbLoader } from "./memory-fallback.ts";
 import { defaultStorageManager, type StorageManagerLike } from "./storage-status.ts";
@@ -53,6 +54,17 @@ export interface ClientOptions {
    * defaults to `navigator.locks`. Pass null to make every tab sync alone.
    */
   locks?: LockManagerLike | null;
+  /**
+   * Carries the leader's status and heartbeat to the other tabs; defaults to
+   * the global `BroadcastChannel`. Without one, a hung leader tab keeps the
+   * lock and is not replaced.
+   */
+  BroadcastChannel?: BroadcastChannelConstructorLike;
+  /**
+   * How often the leader tab sends a heartbeat. A follower that hears none
+   * for 3 intervals probes, and takes over 2 intervals later. Default 1 s.
+   */
+  tabHeartbeatIntervalMs?: number;
 }
 
 /** Every option with its default filled in. */
@@ -76,6 +88,8 @@ export interface ResolvedOptions {
   loadMemoryIndexedDb: MemoryIndexedDbLoader | undefined;
   storageManager: StorageManagerLike | undefined;
   locks: LockManagerLike | undefined;
+  BroadcastChannel: BroadcastChannelConstructorLike | undefined;
+  tabHeartbeatIntervalMs: number;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
@@ -112,6 +126,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
         : (options.loadMemoryIndexedDb ?? loadFakeIndexedDb),
     storageManager: options.storageManager ?? defaultStorageManager(),
     locks: options.locks === null ? undefined : (options.locks ?? defaultLockManager()),
+    BroadcastChannel: options.BroadcastChannel ?? defaultBroadcastChannel(),
+    tabHeartbeatIntervalMs: options.tabHeartbeatIntervalMs ?? 1_000,
   };
 }
 

@@ -24,6 +24,11 @@ export interface PushLoopOptions {
   serial: Serial;
   /** Called when the server rejects the token even after a refresh. */
   onUnauthorized(error: SyncError): void;
+  /**
+   * Checked before each push request; false ends the drain without pushing,
+   * as in a tab that is not the leader. Undefined always pushes.
+   */
+  mayPush?(): boolean;
 }
 
 /** Pushes the outbox in send order, in the background, until it is empty. */
@@ -99,6 +104,8 @@ async function drain(options: PushLoopOptions): Promise<void> {
     if (options.signal.aborted) throw closedError();
     const rows = await nextPending(options.db, pushBatchSize);
     if (rows.length === 0) return;
+    // Reading the outbox yielded, and this tab may have lost the leadership meanwhile.
+    if (options.mayPush?.() === false) return;
     await pushRows(options, rows);
   }
 }

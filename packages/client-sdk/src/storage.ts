@@ -1,7 +1,7 @@
 import { openWithTimeout, type SynclineDb, toStorageError } from "./db.ts";
 import { SyncError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import { type MemoryIndexedDbLoader, switchBackend } from "./memory-fallback.ts";
+import type { MemoryIndexedDbLoader, SwitchableIndexedDb } from "./memory-fallback.ts";
 import { reopenOnConnectionLoss } from "./reopen-on-loss.ts";
 import type { StorageStatusStore } from "./storage-status.ts";
 
@@ -9,6 +9,8 @@ import type { StorageStatusStore } from "./storage-status.ts";
 export interface StorageFallback {
   /** Undefined keeps the client on IndexedDB only: `send` then rejects when it cannot open. */
   loadMemory: MemoryIndexedDbLoader | undefined;
+  /** The source the database was constructed with, switched to memory on fallback. */
+  backend: SwitchableIndexedDb;
   status: StorageStatusStore;
 }
 
@@ -103,7 +105,7 @@ async function openOrFallBack(
       "IndexedDB cannot be opened; keeping data in memory, so unsent messages are lost on close.",
       { code: failure.code, reason: failure.message },
     );
-    switchBackend(db, await fallback.loadMemory());
+    fallback.backend.switchTo(await fallback.loadMemory());
     await openWithTimeout(db, openTimeoutMs);
     fallback.status.update({ backend: "memory", error: failure });
   }

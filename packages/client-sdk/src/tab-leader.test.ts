@@ -2,9 +2,10 @@ import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { type ClientOptions, createClient, type SynclineClient } from "./index.ts";
 import { silentLogger } from "./logger.ts";
-import type { LockManagerLike } from "./tab-leader.ts";
+import { FakeLocks } from "./testing/fake-locks.ts";
 import { FakeServer } from "./testing/fake-server.ts";
 import { FakeSocket } from "./testing/fake-socket.ts";
+import { ChannelMute } from "./testing/muted-channel.ts";
 
 const clients: SynclineClient[] = [];
 
@@ -14,23 +15,8 @@ beforeEach(() => {
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
+  vi.unstubAllGlobals();
 });
-
-/** An exclusive lock manager for one process: requests for a name run one after another. */
-function createFakeLocks(): LockManagerLike {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    request(name, options, callback) {
-      const previous = tails.get(name) ?? Promise.resolve();
-      const run = previous.then(() => (options.signal?.aborted ? undefined : callback()));
-      tails.set(
-        name,
-        run.catch(() => {}),
-      );
-      return run;
-    },
-  };
-}
 
 function makeTab(server: FakeServer, shared: Partial<ClientOptions>) {
   const client = createClient({
@@ -52,7 +38,7 @@ function makeTab(server: FakeServer, shared: Partial<ClientOptions>) {
 describe("tab leader", () => {
   test("only the leader opens a socket", async () => {
     const server = new FakeServer();
-    const shared = { indexedDB: new IDBFactory(), locks: createFakeLocks() };
+    const shared = { indexedDB: new IDBFactory(), locks: new FakeLocks() };
     const leader = makeTab(server, shared);
     const follower = makeTab(server, shared);
 
@@ -65,7 +51,7 @@ describe("tab leader", () => {
   test("leader pushes a follower's send", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me"]);
-    const shared = { indexedDB: new IDBFactory(), locks: createFakeLocks() };
+    const shared = { indexedDB: new IDBFactory(), locks: new FakeLocks() };
     const leader = makeTab(server, shared);
     const follower = makeTab(server, shared);
     await leader.getMessages("c1");
@@ -79,7 +65,7 @@ describe("tab leader", () => {
   test("closing the leader hands over", async () => {
     const server = new FakeServer();
     server.addConversation("c1", ["me"]);
-    const shared = { indexedDB: new IDBFactory(), locks: createFakeLocks() };
+    const shared = { indexedDB: new IDBFactory(), locks: new FakeLocks() };
     const leader = makeTab(server, shared);
     const follower = makeTab(server, shared);
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
@@ -88,6 +74,94 @@ describe("tab leader", () => {
     await follower.send("c1", "after handover");
 
     await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
+  });
+});
+
+describe("frozen leader", () => {
+  const heartbeatMs = 50;
+  /** Long enough for a follower to probe and steal: 3 silent intervals, then 2 for the probe. */
+  const stealWithinMs = 20 * heartbeatMs;
+
+  test("silent leader loses the lock (I28, I30)", async () => {
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const locks = new FakeLocks();
+    const leaderMute = new ChannelMute();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, { ...shared, BroadcastChannel: leaderMute.Channel });
+    await leader.getMessages("c1");
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const follower = makeTab(server, shared);
+    await follower.getMessages("c1");
+
+    leaderMute.muted = true;
+
+    await vi.waitFor(() => expect(locks.steals).toBe(1), { timeout: stealWithinMs });
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    expect(FakeSocket.instances[0]?.closedByClient).toBe(true);
+    await follower.send("c1", "after the steal");
+    await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
+  });
+
+  test("old leader does not steal back (I29)", async () => {
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const locks = new FakeLocks();
+    const leaderMute = new ChannelMute();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, { ...shared, BroadcastChannel: leaderMute.Channel });
+    await leader.getMessages("c1");
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const follower = makeTab(server, shared);
+    await follower.getMessages("c1");
+    leaderMute.muted = true;
+    await vi.waitFor(() => expect(locks.steals).toBe(1), { timeout: stealWithinMs });
+
+    leaderMute.muted = false;
+    await new Promise((resolve) => setTimeout(resolve, stealWithinMs));
+
+    expect(locks.steals).toBe(1);
+    expect(FakeSocket.instances).toHaveLength(2);
+    await leader.send("c1", "from the old leader");
+    await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
+    expect(FakeSocket.instances).toHaveLength(2);
+  });
+
+  test("heartbeats prevent a steal (I29)", async () => {
+    const server = new FakeServer();
+    const locks = new FakeLocks();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, shared);
+    const follower = makeTab(server, shared);
+    await Promise.all([leader.getMessages("c1"), follower.getMessages("c1")]);
+
+    await new Promise((resolve) => setTimeout(resolve, stealWithinMs));
+
+    expect(locks.steals).toBe(0);
+    expect(FakeSocket.instances).toHaveLength(1);
+  });
+
+  test("freeze event hands over (I28, I30)", async () => {
+    // Node has no document; an EventTarget stands in for it, shared by both simulated tabs.
+    const page = new EventTarget();
+    vi.stubGlobal("document", page);
+    const server = new FakeServer();
+    server.addConversation("c1", ["me"]);
+    const locks = new FakeLocks();
+    const shared = { indexedDB: new IDBFactory(), locks, tabHeartbeatIntervalMs: heartbeatMs };
+    const leader = makeTab(server, shared);
+    await leader.getMessages("c1");
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(1));
+    const follower = makeTab(server, shared);
+    await follower.getMessages("c1");
+
+    page.dispatchEvent(new Event("freeze"));
+
+    await vi.waitFor(() => expect(FakeSocket.instances).toHaveLength(2));
+    expect(FakeSocket.instances[0]?.closedByClient).toBe(true);
+    expect(locks.steals).toBe(0);
+    await follower.send("c1", "after the freeze");
     await vi.waitFor(() => expect(server.conversations.get("c1")?.events).toHaveLength(1));
   });
 });
