@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createConversation } from "../sync/conversations.ts";
 import { pullBatch } from "../sync/batch-pull.ts";
+import { createConversation } from "../sync/conversations.ts";
 import { pullPage } from "../sync/pull.ts";
 import { writeBatch } from "../sync/push-batch.ts";
 import { makeMessage, makeOp } from "../testing/builders.ts";
