@@ -1,5 +1,6 @@
 import type { ServerFrame } from "@syncline/protocol";
 import type { HubObserver, SentCallback } from "../metrics/hub-meter.ts";
+import { DeliveryQueue } from "./delivery-queue.ts";
 import type { CommitNotice, Notifier } from "./notifier.ts";
 
 /** The part of an authenticated socket that the hub uses. */
@@ -19,6 +20,8 @@ export interface HubOptions {
   notifyInlineMaxMembers?: number;
   /** A socket with more unsent bytes than this gets notify frames without events. */
   socketSoftBufferBytes?: number;
+  /** Socket sends per turn of the event loop before the fanout yields. */
+  sendsPerTurn?: number;
 }
 
 /** The default of {@link HubOptions.notifyInlineMaxMembers}. */
@@ -39,12 +42,14 @@ export class SocketHub implements Notifier {
   readonly #observer: HubObserver | undefined;
   readonly #inlineMaxMembers: number;
   readonly #softBufferBytes: number;
+  readonly #deliveries: DeliveryQueue;
 
   /** `observer` receives socket and frame events, for metrics. */
   constructor(observer?: HubObserver, options: HubOptions = {}) {
     this.#observer = observer;
     this.#inlineMaxMembers = options.notifyInlineMaxMembers ?? defaultNotifyInlineMaxMembers;
     this.#softBufferBytes = options.socketSoftBufferBytes ?? defaultSocketSoftBufferBytes;
+    this.#deliveries = new DeliveryQueue(options.sendsPerTurn);
   }
 
   /** Registers an authenticated socket. */
@@ -114,12 +119,13 @@ export class SocketHub implements Notifier {
       return;
     }
     const fullText = JSON.stringify({ ...bareFrame, events: notice.events });
-    for (const userId of notice.memberIds) {
-      for (const socket of this.#socketsByUser.get(userId) ?? []) {
+    this.#deliveries.enqueue({
+      sockets: this.#socketsOf(notice.memberIds),
+      deliver: (socket) => {
         const slow = (socket.bufferedBytes ?? 0) > this.#softBufferBytes;
         socket.sendText(slow ? bareText : fullText, this.#observer?.frameQueued(publishedAtMs));
-      }
-    }
+      },
+    });
   }
 
   send(frame: ServerFrame, userIds: readonly string[]): void {
@@ -127,11 +133,18 @@ export class SocketHub implements Notifier {
   }
 
   #sendText(text: string, userIds: readonly string[], publishedAtMs?: number): void {
+    this.#deliveries.enqueue({
+      sockets: this.#socketsOf(userIds),
+      deliver: (socket) => socket.sendText(text, this.#observer?.frameQueued(publishedAtMs)),
+    });
+  }
+
+  #socketsOf(userIds: readonly string[]): HubSocket[] {
+    const sockets: HubSocket[] = [];
     for (const userId of userIds) {
-      for (const socket of this.#socketsByUser.get(userId) ?? []) {
-        socket.sendText(text, this.#observer?.frameQueued(publishedAtMs));
-      }
+      for (const socket of this.#socketsByUser.get(userId) ?? []) sockets.push(socket);
     }
+    return sockets;
   }
 
   /** Closes every socket with the given code, as on shutdown. */
