@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -17,10 +18,27 @@ interface Connection {
   end(): Promise<void>;
 }
 
-/** Connects to `url`, as `role` when given, through a runner like the store's. */
-function connectRunner(url: string, role?: string): Connection {
-  const connection = role === undefined ? {} : { options: `-c role=${role}` };
-  const client = postgres(url, { max: 1, onnotice: () => {}, connection });
+/** How a test connects: as another role, or over a Unix socket instead of TCP. */
+interface ConnectOptions {
+  role?: string;
+  socketPath?: string;
+}
+
+/** The Unix socket of Debian's Postgres packages for the port of `url`. */
+function debianSocketPath(url: string): string {
+  const port = new URL(url).port || "5432";
+  return `/var/run/postgresql/.s.PGSQL.${port}`;
+}
+
+/** Connects to `url` through a runner like the store's. */
+function connectRunner(url: string, options: ConnectOptions = {}): Connection {
+  const connection = options.role === undefined ? {} : { options: `-c role=${options.role}` };
+  const client = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection,
+    path: options.socketPath,
+  });
   return {
     runner: {
       async query<R extends Row>(text: string, params: readonly unknown[] = []) {
@@ -47,8 +65,8 @@ describe.skipIf(isStoreUnavailable("postgres"))("resolveSubjectPrefix", () => {
     await second?.drop();
   });
 
-  function runnerFor(url: string, role?: string): SqlRunner {
-    const connection = connectRunner(url, role);
+  function runnerFor(url: string, options?: ConnectOptions): SqlRunner {
+    const connection = connectRunner(url, options);
     connections.push(connection);
     return connection.runner;
   }
@@ -72,7 +90,10 @@ describe.skipIf(isStoreUnavailable("postgres"))("resolveSubjectPrefix", () => {
 
   test("default needs no superuser", async () => {
     const asOwner = await resolveSubjectPrefix(runnerFor(first.url), undefined);
-    const asRole = await resolveSubjectPrefix(runnerFor(first.url, unprivilegedRole), undefined);
+    const asRole = await resolveSubjectPrefix(
+      runnerFor(first.url, { role: unprivilegedRole }),
+      undefined,
+    );
 
     expect(asRole.source).toBe("system_identifier");
     expect(asRole.prefix).toBe(asOwner.prefix);
@@ -83,7 +104,7 @@ describe.skipIf(isStoreUnavailable("postgres"))("resolveSubjectPrefix", () => {
     await runnerFor(second.url).query("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC");
     const withIdentifier = await resolveSubjectPrefix(runnerFor(second.url), undefined);
     const withAddress = await resolveSubjectPrefix(
-      runnerFor(second.url, unprivilegedRole),
+      runnerFor(second.url, { role: unprivilegedRole }),
       undefined,
     );
 
@@ -91,4 +112,26 @@ describe.skipIf(isStoreUnavailable("postgres"))("resolveSubjectPrefix", () => {
     expect(withAddress.prefix).toMatch(/^syncline\.[0-9a-f]{16}$/);
     expect(withAddress.prefix).not.toBe(withIdentifier.prefix);
   });
+
+  test("Unix socket without pg_control_system fails", async (context) => {
+    const socketPath = debianSocketPath(second.url);
+    if (!existsSync(socketPath)) context.skip("no Postgres socket at the Debian path");
+    const overTcp = await readSystemIdentifier(runnerFor(second.url));
+    const overSocket = await readSystemIdentifier(runnerFor(second.url, { socketPath }));
+    if (overSocket !== overTcp) context.skip("the socket belongs to another Postgres server");
+    await runnerFor(second.url).query("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC");
+
+    const runner = runnerFor(second.url, { role: unprivilegedRole, socketPath });
+
+    await expect(resolveSubjectPrefix(runner, undefined)).rejects.toThrow(
+      /Set NATS_SUBJECT_PREFIX/,
+    );
+  });
 });
+
+async function readSystemIdentifier(runner: SqlRunner): Promise<string | undefined> {
+  const [row] = await runner.query<{ id: string }>(
+    "SELECT system_identifier::text AS id FROM pg_control_system()",
+  );
+  return row?.id;
+}
