@@ -24,7 +24,7 @@ interface ConnectOptions {
   socketPath?: string;
 }
 
-/** The Unix socket of Debian's Postgres packages for the port of `url`. */
+/** Returns the Unix socket path that Debian's Postgres packages use for the port of `url`. */
 function debianSocketPath(url: string): string {
   const port = new URL(url).port || "5432";
   return `/var/run/postgresql/.s.PGSQL.${port}`;
