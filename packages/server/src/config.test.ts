@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       pushBatchMaxOps: 1000,
       listenHeartbeatMs: 5000,
       natsUrl: undefined,
+      natsSubjectPrefix: undefined,
       security: expect.any(Object),
       deliverySloMs: 1000,
       shutdownTimeoutMs: 10_000,
@@ -51,6 +52,7 @@ describe("loadConfig", () => {
       PUSH_BATCH_MAX_OPS: "50",
       LISTEN_HEARTBEAT_MS: "250",
       NATS_URL: "nats://127.0.0.1:4222",
+      NATS_SUBJECT_PREFIX: "acme.prod-eu",
       DELIVERY_SLO_MS: "250",
       SHUTDOWN_TIMEOUT_MS: "3000",
       TYPING_TTL_MS: "3000",
@@ -71,6 +73,7 @@ describe("loadConfig", () => {
       pushBatchMaxOps: 50,
       listenHeartbeatMs: 250,
       natsUrl: "nats://127.0.0.1:4222",
+      natsSubjectPrefix: "acme.prod-eu",
       security: expect.any(Object),
       deliverySloMs: 250,
       shutdownTimeoutMs: 3000,
@@ -94,6 +97,18 @@ describe("loadConfig", () => {
       'NATS_URL must be a nats:// or tls:// URL, got "http://x".',
       "NATS_URL needs DATABASE_URL, because nodes on embedded PGlite cannot share data.",
     ]);
+  });
+
+  test("NATS_SUBJECT_PREFIX is checked", () => {
+    const cases = ["a b", "acme.*", "acme.>", "acme..prod", ".acme", "acme.", "$SYS", "héllo"];
+    for (const prefix of cases) {
+      expect(problemsOf({ NATS_SUBJECT_PREFIX: prefix }), prefix).toEqual([
+        `NATS_SUBJECT_PREFIX must be up to 128 printable ASCII characters in dot-separated tokens, with no empty token, no wildcard * or >, and no token starting with $, got "${prefix}".`,
+      ]);
+    }
+    expect(problemsOf({ NATS_SUBJECT_PREFIX: "x".repeat(129) })).toHaveLength(1);
+    expect(problemsOf({ NATS_SUBJECT_PREFIX: "x".repeat(128) })).toEqual([]);
+    expect(problemsOf({ NATS_SUBJECT_PREFIX: "acme.prod-eu_1" })).toEqual([]);
   });
 
   test("chat timings must be positive integers", () => {

@@ -1,5 +1,6 @@
 import { parseScalingConfig, type ScalingConfig } from "./scaling-config.ts";
 import { parseSecurityConfig, type SecurityConfig } from "./security/security-config.ts";
+import { isValidSubjectPrefix, maxSubjectPrefixLength } from "./ws/nats-subjects.ts";
 
 /** The server's settings, parsed from the environment by {@link loadConfig}. */
 export interface Config {
@@ -25,6 +26,11 @@ export interface Config {
   listenHeartbeatMs: number;
   /** A `nats://` URL makes nodes notify each other through NATS instead of NOTIFY. */
   natsUrl: string | undefined;
+  /**
+   * The first tokens of every NATS subject, unique per cluster sharing a NATS
+   * server (NATS_SUBJECT_PREFIX). Undefined derives one from the database identity.
+   */
+  natsSubjectPrefix: string | undefined;
   /** Token checks, origin allow-list, rate limits and TLS. */
   security: SecurityConfig;
   /** A notify frame written to a socket within this time after its commit counts as on time. */
@@ -94,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems,
     }),
     natsUrl: parseNatsUrl(read("NATS_URL"), read("DATABASE_URL"), problems),
+    natsSubjectPrefix: parseNatsSubjectPrefix(read("NATS_SUBJECT_PREFIX"), problems),
     security: parseSecurityConfig(read, problems),
     deliverySloMs: parseMilliseconds("DELIVERY_SLO_MS", read("DELIVERY_SLO_MS"), 1000, problems),
     shutdownTimeoutMs: parseMilliseconds(
@@ -195,6 +202,16 @@ function parseNatsUrl(
   if (databaseUrl === undefined) {
     problems.push(
       "NATS_URL needs DATABASE_URL, because nodes on embedded PGlite cannot share data.",
+    );
+  }
+  return value;
+}
+
+function parseNatsSubjectPrefix(value: string | undefined, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isValidSubjectPrefix(value)) {
+    problems.push(
+      `NATS_SUBJECT_PREFIX must be up to ${maxSubjectPrefixLength} printable ASCII characters in dot-separated tokens, with no empty token, no wildcard * or >, and no token starting with $, got "${value}".`,
     );
   }
   return value;

@@ -182,7 +182,13 @@ async function startNotifier(
           logger,
           heartbeatMs: config.listenHeartbeatMs,
         })
-      : new NatsNotifier({ natsUrl: config.natsUrl, runner: store, hub, logger });
+      : new NatsNotifier({
+          natsUrl: config.natsUrl,
+          subjectPrefix: config.natsSubjectPrefix,
+          runner: store,
+          hub,
+          logger,
+        });
   try {
     await notifier.start();
   } catch (error) {

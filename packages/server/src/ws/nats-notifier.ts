@@ -4,6 +4,8 @@ import { connect } from "@nats-io/transport-node";
 import type { ServerFrame } from "@syncline/protocol";
 import type { Logger } from "pino";
 import type { SqlRunner } from "../store/store.ts";
+import { resolveSubjectPrefix } from "./nats-subject-prefix.ts";
+import { type NatsSubjects, natsSubjects } from "./nats-subjects.ts";
 import type { CommitNotice, Notifier } from "./notifier.ts";
 import {
   type PresenceChannel,
@@ -25,30 +27,11 @@ interface NatsMessage {
 /** Options of {@link NatsNotifier}. */
 export interface NatsNotifierOptions {
   natsUrl: string;
+  /** The cluster's subject prefix, or undefined to derive one from the database identity. */
+  subjectPrefix: string | undefined;
   runner: SqlRunner;
   hub: SocketHub;
   logger: Logger;
-}
-
-/** Conversation and user ids may contain dots, which NATS reads as token separators. */
-function token(id: string): string {
-  return Buffer.from(id).toString("base64url");
-}
-
-function conversationSubject(conversationId: string): string {
-  return `syncline.conversation.${token(conversationId)}`;
-}
-
-function userSubject(userId: string): string {
-  return `syncline.user.${token(userId)}`;
-}
-
-/**
- * Returns the presence subject of one database, so clusters on other databases
- * that share the NATS server do not mix their presence.
- */
-function presenceSubject(databaseName: string): string {
-  return `syncline.presence.${token(databaseName)}`;
 }
 
 /** A presence message on the presence subject. */
@@ -62,7 +45,8 @@ interface NatsPresenceMessage {
  * has its own subject, and a node subscribes only to the conversations
  * whose members have sockets on it. A user subject tells a node to
  * subscribe when one of its users is added to a conversation. Presence
- * messages use one subject per database, which every node subscribes to.
+ * messages use one subject per cluster, which every node subscribes to.
+ * All subjects are under the cluster's prefix (see `resolveSubjectPrefix`).
  */
 export class NatsNotifier implements Notifier, PresenceChannel {
   readonly nodeId = randomUUID();
@@ -72,7 +56,7 @@ export class NatsNotifier implements Notifier, PresenceChannel {
   readonly #subscriptions = new Map<string, { subscription: Subscription; users: Set<string> }>();
   readonly #userSubscriptions = new Map<string, Subscription>();
   #connection: NatsConnection | undefined;
-  #presenceSubject: string | undefined;
+  #subjects: NatsSubjects | undefined;
 
   constructor(options: NatsNotifierOptions) {
     this.#options = options;
@@ -81,13 +65,16 @@ export class NatsNotifier implements Notifier, PresenceChannel {
 
   /** Connects to NATS, subscribes to presence and follows the hub's users from now on. */
   async start(): Promise<void> {
-    const [database] = await this.#options.runner.query<{ name: string }>(
-      "SELECT current_database() AS name",
+    const { prefix, source } = await resolveSubjectPrefix(
+      this.#options.runner,
+      this.#options.subjectPrefix,
     );
+    const subjects = natsSubjects(prefix);
     const connection = await connect({ servers: this.#options.natsUrl, name: "syncline" });
     this.#connection = connection;
-    this.#presenceSubject = presenceSubject(database?.name ?? "");
-    this.#subscribe(this.#presenceSubject, (data) => this.#receivePresence(data));
+    this.#subjects = subjects;
+    this.#options.logger.info({ subjectPrefix: prefix, source }, "NATS subject prefix chosen");
+    this.#subscribe(subjects.presence, (data) => this.#receivePresence(data));
     // The presence subscription must reach the server before `hello` goes out, or the replies are lost.
     await connection.flush();
     this.#options.hub.onUserPresence = (userId, present) => {
@@ -107,26 +94,28 @@ export class NatsNotifier implements Notifier, PresenceChannel {
       conversationId: notice.conversationId,
       latestSeq: notice.latestSeq,
     };
-    this.#send(conversationSubject(notice.conversationId), message);
+    const subjects = this.#subjects;
+    if (subjects === undefined) return;
+    this.#send(subjects.conversation(notice.conversationId), message);
     // A new conversation or a new member may not be followed yet by the member's node.
     const joined =
       notice.events.length === 0 || notice.events.some((e) => e.type === "member.added");
     if (!joined) return;
-    for (const memberId of notice.memberIds) this.#send(userSubject(memberId), message);
+    for (const memberId of notice.memberIds) this.#send(subjects.user(memberId), message);
   }
 
   send(frame: ServerFrame, userIds: readonly string[]): void {
     this.#options.hub.send(frame, userIds);
-    if (!("conversationId" in frame)) return;
+    if (!("conversationId" in frame) || this.#subjects === undefined) return;
     const message = { node: this.nodeId, conversationId: frame.conversationId, frame, userIds };
-    this.#send(conversationSubject(frame.conversationId), message);
+    this.#send(this.#subjects.conversation(frame.conversationId), message);
   }
 
   sendPresence(message: PresenceMessage): void {
-    if (this.#presenceSubject === undefined) return;
+    if (this.#subjects === undefined) return;
     const envelope: NatsPresenceMessage = { node: this.nodeId, presence: message };
     try {
-      this.#connection?.publish(this.#presenceSubject, JSON.stringify(envelope));
+      this.#connection?.publish(this.#subjects.presence, JSON.stringify(envelope));
     } catch (error) {
       this.#options.logger.error(
         { err: error, kind: message.kind },
@@ -194,7 +183,9 @@ export class NatsNotifier implements Notifier, PresenceChannel {
       this.#join(message.conversationId, userId);
       this.#receive(data);
     };
-    const userSubscription = this.#subscribe(userSubject(userId), onUserMessage);
+    const subjects = this.#subjects;
+    if (subjects === undefined) return;
+    const userSubscription = this.#subscribe(subjects.user(userId), onUserMessage);
     if (userSubscription !== undefined) this.#userSubscriptions.set(userId, userSubscription);
     const before = await this.#readHeads(userId);
     for (const [conversationId, latestSeq] of before) {
@@ -224,7 +215,8 @@ export class NatsNotifier implements Notifier, PresenceChannel {
       known.users.add(userId);
       return;
     }
-    const subject = conversationSubject(conversationId);
+    if (this.#subjects === undefined) return;
+    const subject = this.#subjects.conversation(conversationId);
     const subscription = this.#subscribe(subject, (data) => this.#receive(data));
     if (subscription !== undefined) {
       this.#subscriptions.set(conversationId, { subscription, users: new Set([userId]) });
