@@ -2,12 +2,14 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { migrationLockKey, migrationsFolder } from "./migrations.ts";
+import { runPostgresTransaction } from "./postgres-transaction.ts";
 import * as schema from "./schema.ts";
 import type { Database, Row, SqlRunner, Store } from "./store.ts";
 
-// TODO: survive a connection that ends while a small write is queued, because postgres
-// 3.4.10 then throws from a setImmediate in nextWrite and the process exits. Until a fixed
-// driver release is installed, run the server under a service manager that restarts it.
+// TODO: route drizzle's `db.transaction` (conversation creation) through
+// runPostgresTransaction too, because it calls the driver's begin() directly, and postgres
+// 3.4.10 exits the process when such a transaction loses its connection: its ROLLBACK is
+// written from a setImmediate to a socket that is already null.
 /** Connections in the pool of one server process. */
 const poolSize = 10;
 
@@ -20,7 +22,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
   const db = drizzle({ client, schema }) as unknown as Database;
   let closing: Promise<void> | undefined;
-  const runner = (target: postgres.Sql | postgres.TransactionSql): SqlRunner => ({
+  const runner = (target: postgres.Sql): SqlRunner => ({
     async query<R extends Row>(text: string, params: readonly unknown[] = []) {
       const rows = await target.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return rows as unknown as R[];
@@ -31,10 +33,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     kind: "postgres",
     db,
     query: runner(client).query,
-    async transaction(work) {
-      const result = await client.begin((tx) => work(runner(tx)));
-      return result as Awaited<ReturnType<typeof work>>;
-    },
+    transaction: (work) => runPostgresTransaction(client, work),
     close() {
       closing ??= client.end({ timeout: 5 });
       return closing;
