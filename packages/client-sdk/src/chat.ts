@@ -7,6 +7,7 @@ import {
 import type { Connection } from "./connection.ts";
 import type { SynclineDb } from "./db.ts";
 import { createDeliveryReporter } from "./delivery-reporter.ts";
+import type { StoredSample } from "./delivery-sample.ts";
 import { SyncError, toSyncError } from "./errors.ts";
 import type { HttpTransport } from "./http.ts";
 import type { Logger } from "./logger.ts";
@@ -41,7 +42,7 @@ export interface Chat {
   /** Applies `read`, `delivered`, `typing`, `presence` and the messages of `notify` frames. */
   applyFrame(frame: ServerFrame): Promise<void>;
   /** Notes a conversation's cursor after a pull or notify, for its `delivered` report. */
-  noteCursor(conversationId: string, cursor: number): void;
+  noteCursor(conversationId: string, cursor: number, sample?: StoredSample): void;
   onReady(): void;
   onStatus(status: ConnectionStatus): void;
   close(): void;
@@ -51,8 +52,14 @@ export function createChat(options: ChatOptions): Chat {
   const { db, userId, logger } = options;
   const lastTypingAtMs = new Map<string, number>();
   const delivery = createDeliveryReporter({
-    send: (conversationId, seq) =>
-      options.connection().send({ type: "delivered", conversationId, seq }),
+    send: (conversationId, seq, sample) =>
+      options
+        .connection()
+        .send(
+          sample === undefined
+            ? { type: "delivered", conversationId, seq }
+            : { type: "delivered", conversationId, seq, sample },
+        ),
   });
   const onListenerError = (error: unknown) => logger.error("A chat listener threw.", { error });
   const typing = createTypingStore(onListenerError);
@@ -118,7 +125,7 @@ export function createChat(options: ChatOptions): Chat {
     subscribeTyping: (conversationId, listener) => typing.subscribe(conversationId, listener),
     subscribePresence: (userIds, listener) => presence.subscribe(userIds, listener),
     applyFrame,
-    noteCursor: (conversationId, cursor) => delivery.note(conversationId, cursor),
+    noteCursor: (conversationId, cursor, sample) => delivery.note(conversationId, cursor, sample),
     onReady() {
       delivery.flush();
       presence.refresh();

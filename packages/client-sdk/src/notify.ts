@@ -1,5 +1,6 @@
 import type { NotifyFrame } from "@syncline/protocol";
 import { syncTables } from "./db.ts";
+import { pickDeliverySample } from "./delivery-sample.ts";
 import { toSyncError } from "./errors.ts";
 import { noteLatestSeq, storeEvents } from "./log-store.ts";
 import type { PullLoopOptions } from "./pull-loop.ts";
@@ -30,6 +31,6 @@ export async function applyNotify(
     await noteLatestSeq(db, conversationId, latestSeq, false);
     return stored;
   });
-  options.onCursor?.(conversationId, cursor);
+  options.onCursor?.(conversationId, cursor, pickDeliverySample(events, cursor, userId, "notify"));
   if (cursor < latestSeq) requestPull([conversationId]);
 }
