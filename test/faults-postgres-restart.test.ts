@@ -122,9 +122,13 @@ describe.skipIf(skipReason !== undefined)(
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       })();
+      /** Server output of crashes so far, for the messages of waits that time out. */
+      const crashes = () => `server crashes: ${JSON.stringify(server.crashOutput)}`;
       const waitForProgress = async () => {
         const before = acks.size;
-        await vi.waitFor(() => expect(acks.size).toBeGreaterThan(before + 5), slow);
+        await vi.waitFor(() => {
+          expect(acks.size, `acks stalled at ${before}; ${crashes()}`).toBeGreaterThan(before + 5);
+        }, slow);
         expect(acks.size).toBeLessThan(pushers.length * messagesPerPusher);
       };
 
@@ -135,7 +139,7 @@ describe.skipIf(skipReason !== undefined)(
       await pg.stop("fast");
       const downStatus = await vi.waitFor(async () => {
         const status = await readyzStatus(server);
-        expect(status).toBe(503);
+        expect(status, crashes()).toBe(503);
         return status;
       }, slow);
       const outagePush = await pushOnce(server, token, "during-outage");
@@ -143,7 +147,7 @@ describe.skipIf(skipReason !== undefined)(
       await pg.start();
       const upStatus = await vi.waitFor(async () => {
         const status = await readyzStatus(server);
-        expect(status).toBe(200);
+        expect(status, crashes()).toBe(200);
         return status;
       }, slow);
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { openPostgresStore } from "../../packages/server/src/store/postgres-store.ts";
 
 /**
@@ -17,13 +18,27 @@ const deadline = Date.now() + Number(durationText);
 let committed = 0;
 const failures = new Map<string, number>();
 
-async function runWorker(): Promise<void> {
+/** Runs a transaction through the store's SQL runner, as push, pull and receipts do. */
+async function runnerTransaction(): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.query("SELECT 1");
+    await tx.query("SELECT pg_sleep(0.002)");
+  });
+}
+
+/** Runs a transaction through drizzle, as conversation creation does. */
+async function drizzleTransaction(): Promise<void> {
+  await store.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT 1`);
+    await tx.execute(sql`SELECT pg_sleep(0.002)`);
+  });
+}
+
+async function runWorker(index: number): Promise<void> {
+  const transaction = index % 2 === 0 ? runnerTransaction : drizzleTransaction;
   while (Date.now() < deadline) {
     try {
-      await store.transaction(async (tx) => {
-        await tx.query("SELECT 1");
-        await tx.query("SELECT pg_sleep(0.002)");
-      });
+      await transaction();
       committed++;
     } catch (error) {
       const code = String((error as { code?: unknown }).code ?? "none");
@@ -34,6 +49,6 @@ async function runWorker(): Promise<void> {
 }
 
 console.log("load started");
-await Promise.all(Array.from({ length: workers }, runWorker));
+await Promise.all(Array.from({ length: workers }, (_, index) => runWorker(index)));
 console.log(JSON.stringify({ committed, failures: Object.fromEntries(failures) }));
 await store.close();

@@ -2,14 +2,10 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { migrationLockKey, migrationsFolder } from "./migrations.ts";
-import { runPostgresTransaction } from "./postgres-transaction.ts";
+import { guardBegin, runPostgresTransaction } from "./postgres-transaction.ts";
 import * as schema from "./schema.ts";
 import type { Database, Row, SqlRunner, Store } from "./store.ts";
 
-// TODO: route drizzle's `db.transaction` (conversation creation) through
-// runPostgresTransaction too, because it calls the driver's begin() directly, and postgres
-// 3.4.10 exits the process when such a transaction loses its connection: its ROLLBACK is
-// written from a setImmediate to a socket that is already null.
 /** Connections in the pool of one server process. */
 const poolSize = 10;
 
@@ -20,7 +16,7 @@ const poolSize = 10;
 export async function openPostgresStore(url: string): Promise<Store> {
   await migrateWithLock(url);
   const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  const db = drizzle({ client, schema }) as unknown as Database;
+  const db = drizzle({ client: guardBegin(client), schema }) as unknown as Database;
   let closing: Promise<void> | undefined;
   const runner = (target: postgres.Sql): SqlRunner => ({
     async query<R extends Row>(text: string, params: readonly unknown[] = []) {
