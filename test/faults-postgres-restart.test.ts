@@ -11,7 +11,7 @@ import {
   createPrivateCluster,
   findClusterBinaries,
   type PrivateCluster,
-  userExists,
+  privateClusterSkipReason,
 } from "./support/private-postgres.ts";
 import { sdkOptions, serverEvents } from "./support/server-harness.ts";
 import { type SupervisedServer, startSupervisedServer } from "./support/supervised-server.ts";
@@ -23,12 +23,7 @@ import { signTestToken, testAuthSecret } from "./support/tokens.ts";
  */
 
 const binaries = findClusterBinaries();
-const skipReason =
-  "missing" in binaries
-    ? binaries.missing
-    : process.getuid?.() === 0 && !(await userExists())
-      ? "the postgres OS user is missing, and initdb must not run as root"
-      : undefined;
+const skipReason = await privateClusterSkipReason();
 
 const slow = { timeout: 60_000, interval: 100 };
 const pushers = ["p1", "p2", "p3"];

@@ -5,8 +5,8 @@ import {
   createPrivateCluster,
   findClusterBinaries,
   type PrivateCluster,
+  privateClusterSkipReason,
   type ShutdownMode,
-  userExists,
 } from "./support/private-postgres.ts";
 
 /**
@@ -18,12 +18,7 @@ import {
  */
 
 const binaries = findClusterBinaries();
-const skipReason =
-  "missing" in binaries
-    ? binaries.missing
-    : process.getuid?.() === 0 && !(await userExists())
-      ? "the postgres OS user is missing, and initdb must not run as root"
-      : undefined;
+const skipReason = await privateClusterSkipReason();
 
 const loadScript = fileURLToPath(new URL("./support/transaction-load.ts", import.meta.url));
 const repositoryRoot = fileURLToPath(new URL("../", import.meta.url));

@@ -127,7 +127,25 @@ async function lookUpUser(name: string): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
-/** Tells whether an OS user exists, for `skipIf`. */
+/**
+ * Returns why a private cluster cannot run here, or undefined when it can.
+ * With CI=true it throws instead, because CI must not skip these suites.
+ */
+export async function privateClusterSkipReason(): Promise<string | undefined> {
+  const binaries = findClusterBinaries();
+  let reason: string | undefined;
+  if ("missing" in binaries) {
+    reason = binaries.missing;
+  } else if (isRoot() && !(await userExists())) {
+    reason = `the ${clusterUser} OS user is missing, and initdb must not run as root`;
+  }
+  if (reason !== undefined && process.env.CI === "true") {
+    throw new Error(`A private Postgres cluster cannot run in CI: ${reason}.`);
+  }
+  return reason;
+}
+
+/** Tells whether an OS user exists. */
 export async function userExists(name = clusterUser): Promise<boolean> {
   try {
     await run("id", ["-u", name]);
