@@ -61,6 +61,10 @@ export interface PusherOptions {
   count: number;
   /** Receives every ack, as soon as it arrives. */
   acks: Acks;
+  /** Wait after each ack before the next message, so the load lasts; 0 when unset. */
+  pauseMs?: number;
+  /** Counts the pushes that were answered 503, by their error code. */
+  unavailable?: Map<string, number>;
 }
 
 /**
@@ -86,6 +90,7 @@ export async function pushUntilAcked(options: PusherOptions): Promise<void> {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }
 }
 
@@ -101,7 +106,12 @@ async function tryPush(options: PusherOptions, op: unknown): Promise<number | un
   } catch {
     return undefined;
   }
-  if (response.status === 503) return undefined;
+  if (response.status === 503) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
+    const code = body.error?.code ?? "none";
+    options.unavailable?.set(code, (options.unavailable.get(code) ?? 0) + 1);
+    return undefined;
+  }
   if (!response.ok)
     throw new Error(`Push failed with ${response.status}: ${await response.text()}`);
   const [result] = pushResponseSchema.parse(await response.json()).results;

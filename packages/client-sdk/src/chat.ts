@@ -8,6 +8,7 @@ import {
 import type { Connection } from "./connection.ts";
 import type { SynclineDb } from "./db.ts";
 import { createDeliveryReporter } from "./delivery-reporter.ts";
+import type { StoredSample } from "./delivery-sample.ts";
 import { SyncError, toSyncError } from "./errors.ts";
 import type { HttpTransport } from "./http.ts";
 import type { Logger } from "./logger.ts";
@@ -45,7 +46,7 @@ export interface Chat {
   /** Clears the typing indicator of each sender of a stored message, by pull or by notify. */
   noteStoredEvents(conversationId: string, events: readonly Event[]): void;
   /** Notes a conversation's cursor after a pull or notify, for its `delivered` report. */
-  noteCursor(conversationId: string, cursor: number): void;
+  noteCursor(conversationId: string, cursor: number, sample?: StoredSample): void;
   onReady(): void;
   onStatus(status: ConnectionStatus): void;
   close(): void;
@@ -57,8 +58,14 @@ export function createChat(options: ChatOptions): Chat {
     options.connection().send({ type: "typing", conversationId }),
   );
   const delivery = createDeliveryReporter({
-    send: (conversationId, seq) =>
-      options.connection().send({ type: "delivered", conversationId, seq }),
+    send: (conversationId, seq, sample) =>
+      options
+        .connection()
+        .send(
+          sample === undefined
+            ? { type: "delivered", conversationId, seq }
+            : { type: "delivered", conversationId, seq, sample },
+        ),
   });
   const onListenerError = (error: unknown) => logger.error("A chat listener threw.", { error });
   const typing = createTypingStore(onListenerError);
@@ -119,7 +126,7 @@ export function createChat(options: ChatOptions): Chat {
         if (event.type === "message") typing.stop(conversationId, event.senderId);
       }
     },
-    noteCursor: (conversationId, cursor) => delivery.note(conversationId, cursor),
+    noteCursor: (conversationId, cursor, sample) => delivery.note(conversationId, cursor, sample),
     onReady() {
       delivery.flush();
       presence.onReady();

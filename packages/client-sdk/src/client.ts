@@ -149,7 +149,7 @@ export function createClient(input: ClientOptions): SynclineClient {
     serial: pullSerial,
     pageLimit: options.pullLimit,
     refreshConversations: refreshList,
-    onCursor: (conversationId, cursor) => chat.noteCursor(conversationId, cursor),
+    onCursor: (conversationId, cursor, sample) => chat.noteCursor(conversationId, cursor, sample),
     onEventsStored: (conversationId, events) => chat.noteStoredEvents(conversationId, events),
   });
 

@@ -1,7 +1,10 @@
+import { type DeliverySample, deliverySampleSchema } from "@syncline/protocol";
+import type { StoredSample } from "./delivery-sample.ts";
+
 /** Dependencies of the delivery reporter. */
 export interface DeliveryReporterOptions {
   /** Sends a `delivered` frame; returns false when the socket is not online. */
-  send(conversationId: string, seq: number): boolean;
+  send(conversationId: string, seq: number, sample?: DeliverySample): boolean;
   /** The minimum time between two reports of one conversation. Default 1 s. */
   intervalMs?: number;
 }
@@ -10,11 +13,13 @@ export interface DeliveryReporterOptions {
  * Reports, per conversation, the highest seq this device stored without a
  * gap. Reports are coalesced: at most one per conversation per interval,
  * always with the newest seq. A report that cannot be sent waits for
- * `flush`, which the client calls on every `ready`.
+ * `flush`, which the client calls on every `ready`. Each report carries the
+ * newest delivery sample noted since the previous report, with `heldMs` set
+ * to the time between storing that event and sending the report.
  */
 export interface DeliveryReporter {
-  /** Notes that the conversation's cursor reached `seq`. */
-  note(conversationId: string, seq: number): void;
+  /** Notes that the conversation's cursor reached `seq`, with the batch's delivery sample. */
+  note(conversationId: string, seq: number, sample?: StoredSample): void;
   /** Sends every report not yet sent, such as after a reconnect. */
   flush(): void;
   close(): void;
@@ -27,6 +32,8 @@ interface Entry {
   sent: number;
   lastSentAtMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The newest sample not yet reported. */
+  sample: StoredSample | undefined;
 }
 
 export function createDeliveryReporter(options: DeliveryReporterOptions): DeliveryReporter {
@@ -42,22 +49,25 @@ export function createDeliveryReporter(options: DeliveryReporterOptions): Delive
       entry.timer = setTimeout(() => trySend(conversationId, entry), waitMs);
       return;
     }
-    if (!options.send(conversationId, entry.noted)) return;
+    if (!options.send(conversationId, entry.noted, toWireSample(entry.sample))) return;
     entry.sent = entry.noted;
+    entry.sample = undefined;
     entry.lastSentAtMs = Date.now();
   }
 
   return {
-    note(conversationId, seq) {
+    note(conversationId, seq, sample) {
       const entry = entries.get(conversationId) ?? {
         noted: 0,
         sent: 0,
         lastSentAtMs: Number.NEGATIVE_INFINITY,
         timer: undefined,
+        sample: undefined,
       };
       entries.set(conversationId, entry);
       if (seq <= entry.noted) return;
       entry.noted = seq;
+      if (sample !== undefined) entry.sample = sample;
       if (entry.timer === undefined) trySend(conversationId, entry);
     },
     flush() {
@@ -71,4 +81,19 @@ export function createDeliveryReporter(options: DeliveryReporterOptions): Delive
       entries.clear();
     },
   };
+}
+
+/**
+ * Turns a stored sample into the frame's `sample`. A sample held past the
+ * protocol's maximum is dropped, because the server would reject the frame.
+ */
+function toWireSample(sample: StoredSample | undefined): DeliverySample | undefined {
+  if (sample === undefined) return undefined;
+  const heldMs = Math.max(0, Math.round(Date.now() - sample.storedAtMs));
+  const parsed = deliverySampleSchema.safeParse({
+    createdAt: sample.createdAt,
+    heldMs,
+    via: sample.via,
+  });
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,5 +1,6 @@
 import type { NotifyFrame } from "@syncline/protocol";
 import { syncTables } from "./db.ts";
+import { pickDeliverySample } from "./delivery-sample.ts";
 import { toSyncError } from "./errors.ts";
 import { noteLatestSeq, storeEvents } from "./log-store.ts";
 import type { PullLoopOptions } from "./pull-loop.ts";
@@ -31,6 +32,6 @@ export async function applyNotify(
     return stored;
   });
   options.onEventsStored?.(conversationId, events);
-  options.onCursor?.(conversationId, cursor);
+  options.onCursor?.(conversationId, cursor, pickDeliverySample(events, cursor, userId, "notify"));
   if (cursor < latestSeq) requestPull([conversationId]);
 }

@@ -8,6 +8,7 @@ import {
 } from "@syncline/protocol";
 import { type BackoffOptions, backoffDelayMs } from "./backoff.ts";
 import { type SynclineDb, syncTables } from "./db.ts";
+import { pickDeliverySample, type StoredSample } from "./delivery-sample.ts";
 import { closedError, errorAction, SyncError, toSyncError } from "./errors.ts";
 import { skipExpiredHistory } from "./expired-history.ts";
 import type { HttpTransport } from "./http.ts";
@@ -31,8 +32,11 @@ export interface PullLoopOptions {
   /** Fetches the conversation list, for a notify about a conversation not yet known. */
   refreshConversations(): Promise<void>;
   onUnauthorized(error: SyncError): void;
-  /** Called after a pull or notify committed, with the conversation's cursor. */
-  onCursor?(conversationId: string, cursor: number): void;
+  /**
+   * Called after a pull or notify committed, with the conversation's cursor
+   * and, when the batch had an event from another member, its delivery sample.
+   */
+  onCursor?(conversationId: string, cursor: number, sample?: StoredSample): void;
   /** Called after a pull page or notify committed, with the events it stored. */
   onEventsStored?(conversationId: string, events: readonly Event[]): void;
 }
@@ -191,7 +195,10 @@ async function applyEntry(
   const outcome = await applyPage(options, conversationId, after, entry);
   if (outcome !== "reset") {
     options.onEventsStored?.(conversationId, entry.events);
-    options.onCursor?.(conversationId, outcome);
+    // A first pull loads history, so its events were committed long before this device asked.
+    const sample =
+      after === 0 ? undefined : pickDeliverySample(entry.events, outcome, options.userId, "pull");
+    options.onCursor?.(conversationId, outcome, sample);
   }
   if (outcome === "reset") return countReset(resets, conversationId);
   if (!entry.hasMore) return false;

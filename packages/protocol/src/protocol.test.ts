@@ -4,6 +4,7 @@ import { countCodePoints, limits } from "./limits.ts";
 import { opSchema } from "./ops.ts";
 import { pullQuerySchema } from "./pull.ts";
 import { pushRequestSchema } from "./push.ts";
+import { clientFrameSchema } from "./ws.ts";
 
 const family = "\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}";
 
@@ -95,5 +96,40 @@ describe("pull query", () => {
 
   test("negative cursor is rejected", () => {
     expect(pullQuerySchema.safeParse({ after: "-1" }).success).toBe(false);
+  });
+});
+
+describe("delivered frame", () => {
+  const createdAt = "2026-01-01T00:00:00.000Z";
+
+  test("frame without sample is accepted", () => {
+    const frame = { type: "delivered", conversationId: "c1", seq: 3 };
+
+    expect(clientFrameSchema.parse(frame)).toEqual(frame);
+  });
+
+  test("frame with sample is accepted", () => {
+    const frame = {
+      type: "delivered",
+      conversationId: "c1",
+      seq: 3,
+      sample: { createdAt, heldMs: 12, via: "notify" },
+    };
+
+    expect(clientFrameSchema.parse(frame)).toEqual(frame);
+  });
+
+  test("sample with negative held time is rejected", () => {
+    const sample = { createdAt, heldMs: -1, via: "pull" };
+    const frame = { type: "delivered", conversationId: "c1", seq: 3, sample };
+
+    expect(clientFrameSchema.safeParse(frame).success).toBe(false);
+  });
+
+  test("sample with unknown via is rejected", () => {
+    const sample = { createdAt, heldMs: 0, via: "push" };
+    const frame = { type: "delivered", conversationId: "c1", seq: 3, sample };
+
+    expect(clientFrameSchema.safeParse(frame).success).toBe(false);
   });
 });

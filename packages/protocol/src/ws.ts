@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { errorCodeSchema } from "./errors.ts";
 import { eventSchema } from "./events.ts";
-import { conversationIdSchema, cursorSchema, userIdSchema } from "./ids.ts";
+import { conversationIdSchema, cursorSchema, timestampSchema, userIdSchema } from "./ids.ts";
 
 /**
  * The first frame a client sends on `GET /v1/ws`. `protocolVersion` is the
@@ -20,11 +20,32 @@ export const typingClientFrameSchema = z.object({
 });
 /** The heartbeat that keeps a socket and its user's presence alive. */
 export const pingFrameSchema = z.object({ type: z.literal("ping") });
-/** A device's report of the highest seq it has stored in a conversation. */
+/** Maximum local hold time that a delivery sample may report: one hour, in milliseconds. */
+const maxHeldMs = 3_600_000;
+
+/**
+ * A delivery latency sample for one event another member sent: its
+ * `createdAt` as the server stamped it, echoed back, and how long the
+ * device held the event before this report. The server subtracts both
+ * from its own clock, so the device's clock never enters the figure.
+ */
+export const deliverySampleSchema = z.object({
+  createdAt: timestampSchema,
+  heldMs: z.number().int().min(0).max(maxHeldMs),
+  /** Path by which the device received the event: inline in a notify frame, or a pull. */
+  via: z.enum(["notify", "pull"]),
+});
+export type DeliverySample = z.infer<typeof deliverySampleSchema>;
+
+/**
+ * A device's report of the highest seq it has stored in a conversation.
+ * `sample` is optional, so clients without it keep working.
+ */
 export const deliveredClientFrameSchema = z.object({
   type: z.literal("delivered"),
   conversationId: conversationIdSchema,
   seq: cursorSchema,
+  sample: deliverySampleSchema.optional(),
 });
 
 /** Every frame a client may send. */

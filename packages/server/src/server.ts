@@ -6,6 +6,7 @@ import type { TestHooks } from "./app-env.ts";
 import { createTokenAuthority, makeDevSecret } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { observeDeviceDelivery } from "./metrics/device-delivery.ts";
 import { HubMeter } from "./metrics/hub-meter.ts";
 import { meterStore } from "./metrics/metered-store.ts";
 import { createServerMetrics } from "./metrics/server-metrics.ts";
@@ -113,6 +114,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     typingLimiter: new TypingLimiter(config.security.typingIntervalMs),
     presence,
     typingTtlMs: config.typingTtlMs,
+    onDeliverySample: (sample) => observeDeviceDelivery(metrics, sample),
     logger,
     authTimeoutMs: options.authTimeoutMs ?? 10_000,
     limits: createSocketLimits(config.security),

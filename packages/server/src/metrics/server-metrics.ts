@@ -3,6 +3,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 /** Latency buckets in seconds, from 5 ms to 10 s. */
 const latencyBucketsSeconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Buckets up to 10 minutes, because pulled events include time the device was offline. */
+const deviceLatencyBucketsSeconds = [...latencyBucketsSeconds, 30, 60, 300, 600];
+
 /**
  * The server's Prometheus metrics, in a registry of their own, so several
  * servers in one process (as in tests) never share or collide on series.
@@ -21,6 +24,8 @@ export interface ServerMetrics {
   readonly deliverySeconds: Histogram;
   /** Notify frames to online members: `on_time` within the SLO, `late`, or `failed`. */
   readonly deliveries: Counter<"result">;
+  /** Time from an event's commit to its storage on a recipient's device, as the SDK reports it. */
+  readonly deviceDeliverySeconds: Histogram<"via">;
   /** Authenticated sockets open now. */
   readonly connections: Gauge;
   /** Auth frames from users who had a socket open within the last minute. */
@@ -77,6 +82,13 @@ export function createServerMetrics(): ServerMetrics {
       name: "syncline_deliveries_total",
       help: "Notify frames to online members' sockets: on_time within the SLO, late, or failed.",
       labelNames: ["result"],
+      registers,
+    }),
+    deviceDeliverySeconds: new Histogram({
+      name: "syncline_device_delivery_duration_seconds",
+      help: "Time from an event's commit to its storage on a recipient's device, reported by the SDK, by how the device received it (notify or pull).",
+      labelNames: ["via"],
+      buckets: deviceLatencyBucketsSeconds,
       registers,
     }),
     connections: new Gauge({

@@ -2,14 +2,28 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { migrationLockKey, migrationsFolder } from "./migrations.ts";
+import { guardBegin, runPostgresTransaction } from "./postgres-transaction.ts";
 import * as schema from "./schema.ts";
 import type { Database, Row, SqlRunner, Store } from "./store.ts";
 
-// TODO: survive a connection that ends while a small write is queued, because postgres
-// 3.4.10 then throws from a setImmediate in nextWrite and the process exits. Until a fixed
-// driver release is installed, run the server under a service manager that restarts it.
 /** Connections in the pool of one server process. */
 const poolSize = 10;
+
+/** Maximum wait before a pooled connection reconnects after a socket error, in seconds. */
+const maxReconnectDelaySeconds = 1;
+
+/**
+ * Returns the wait before a reconnect, in seconds, from the pool's count of
+ * socket errors since its last successful connection. The driver's default
+ * grows to 10 to 20 s (postgres 3.4.10), and queries wait for that reconnect,
+ * so after a short Postgres restart requests would hang instead of getting a
+ * quick 503 and then succeeding. Half to all of the doubling keeps the pool's
+ * connections from retrying in step.
+ */
+function reconnectDelaySeconds(errors: number): number {
+  const doubling = Math.min(0.05 * 2 ** errors, maxReconnectDelaySeconds);
+  return doubling * (0.5 + Math.random() / 2);
+}
 
 /**
  * Connects to Postgres, applies the migrations under an advisory lock, and
@@ -17,10 +31,14 @@ const poolSize = 10;
  */
 export async function openPostgresStore(url: string): Promise<Store> {
   await migrateWithLock(url);
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
-  const db = drizzle({ client, schema }) as unknown as Database;
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    backoff: reconnectDelaySeconds,
+  });
+  const db = drizzle({ client: guardBegin(client), schema }) as unknown as Database;
   let closing: Promise<void> | undefined;
-  const runner = (target: postgres.Sql | postgres.TransactionSql): SqlRunner => ({
+  const runner = (target: postgres.Sql): SqlRunner => ({
     async query<R extends Row>(text: string, params: readonly unknown[] = []) {
       const rows = await target.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
       return rows as unknown as R[];
@@ -31,10 +49,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     kind: "postgres",
     db,
     query: runner(client).query,
-    async transaction(work) {
-      const result = await client.begin((tx) => work(runner(tx)));
-      return result as Awaited<ReturnType<typeof work>>;
-    },
+    transaction: (work) => runPostgresTransaction(client, work),
     close() {
       closing ??= client.end({ timeout: 5 });
       return closing;

@@ -1,3 +1,4 @@
+import type { DeliverySample } from "@syncline/protocol";
 import type { Store } from "../store/store.ts";
 import { requireMember } from "../sync/access.ts";
 import { markDelivered } from "../sync/receipts.ts";
@@ -10,6 +11,8 @@ export interface ChatFrameContext {
   notifier: Notifier;
   /** The `expiresInMs` of relayed typing frames. */
   typingTtlMs: number;
+  /** Receives the delivery sample of a `delivered` frame that has one. */
+  onDeliverySample?: ((sample: DeliverySample) => void) | undefined;
 }
 
 /**
@@ -37,14 +40,16 @@ export async function relayTyping(
 /**
  * Applies a delivered receipt sent over the socket, like
  * `POST /v1/conversations/{id}/delivered`, and sends a `delivered` frame
- * to the other members when the watermark moved.
+ * to the other members when the watermark moved. A delivery sample is
+ * passed on before the store write, so the store's latency stays out of it.
  */
 export async function applyDeliveredFrame(
   context: ChatFrameContext,
   userId: string,
-  frame: { conversationId: string; seq: number },
+  frame: { conversationId: string; seq: number; sample?: DeliverySample | undefined },
 ): Promise<void> {
   const { conversationId, seq } = frame;
+  if (frame.sample !== undefined) context.onDeliverySample?.(frame.sample);
   const outcome = await markDelivered(context.store, conversationId, userId, seq);
   sendReceiptFrames(context.notifier, { conversationId, userId, outcome });
 }

@@ -7,6 +7,7 @@ import {
   storeKinds,
   type TestServer,
 } from "../testing/harness.ts";
+import { parsePrometheusText, sampleValue } from "../testing/prometheus-text.ts";
 import { openReadySocket, openSocket, type TestSocket } from "../testing/socket-client.ts";
 import { snapshotTables } from "../testing/table-snapshot.ts";
 
@@ -61,6 +62,16 @@ describe.each(storeKinds)("chat frames on %s", (kind) => {
       }, slow);
     }
 
+    /** Reads the count and sum of the SDK-reported delivery histogram for one `via` label. */
+    async function deviceHistogram(via: string): Promise<{ count: number; sum: number }> {
+      const samples = parsePrometheusText(await (await fetch(`${t.url}/metrics`)).text());
+      const name = "syncline_device_delivery_duration_seconds";
+      return {
+        count: sampleValue(samples, `${name}_count`, { via }) ?? 0,
+        sum: sampleValue(samples, `${name}_sum`, { via }) ?? 0,
+      };
+    }
+
     /** The statuses of `userId` that `socket` got, from frame index `from` on. */
     const presenceOf = (socket: TestSocket, userId: string, from = 0) =>
       socket.frames
@@ -99,6 +110,55 @@ describe.each(storeKinds)("chat frames on %s", (kind) => {
       expect(frame).toEqual({ type: "delivered", conversationId: id, userId: "bob", seq: 1 });
       await flush(bob);
       expect(bob.frames.filter((f) => f.type === "delivered" || f.type === "error")).toEqual([]);
+    });
+
+    test("delivered sample feeds device histogram", async () => {
+      const id = await createConversation(["alice", "bob"]);
+      await t.call("POST", "/v1/push", { userId: "alice", body: { ops: [makeMessage(id, "a")] } });
+      await t.call("POST", "/v1/push", { userId: "alice", body: { ops: [makeMessage(id, "b")] } });
+      const bob = await connect("bob");
+      const before = await deviceHistogram("notify");
+      const createdAt = new Date(Date.now() - 300).toISOString();
+
+      bob.send({
+        type: "delivered",
+        conversationId: id,
+        seq: 1,
+        sample: { createdAt, heldMs: 100, via: "notify" },
+      });
+      bob.send({ type: "delivered", conversationId: id, seq: 2 });
+      await flush(bob);
+      const after = await deviceHistogram("notify");
+      const pulled = await deviceHistogram("pull");
+
+      expect(bob.frames.filter((f) => f.type === "error")).toEqual([]);
+      expect(after.count - before.count).toBe(1);
+      expect(after.sum - before.sum).toBeGreaterThanOrEqual(0.2);
+      expect(after.sum - before.sum).toBeLessThan(5);
+      expect(pulled.count).toBe(0);
+      const [row] = await t.store.query<{ delivered_seq: number }>(
+        "SELECT delivered_seq FROM members WHERE conversation_id = $1 AND user_id = $2",
+        [id, "bob"],
+      );
+      expect(Number(row?.delivered_seq)).toBe(2);
+    });
+
+    test("delivered sample out of range", async () => {
+      const id = await createConversation(["alice", "bob"]);
+      const bob = await connect("bob");
+      const before = await deviceHistogram("notify");
+
+      bob.send({
+        type: "delivered",
+        conversationId: id,
+        seq: 0,
+        sample: { createdAt: new Date().toISOString(), heldMs: -1, via: "notify" },
+      });
+      const error = await bob.waitFor("error");
+      const after = await deviceHistogram("notify");
+
+      expect(error).toMatchObject({ type: "error", code: "invalid_request" });
+      expect(after.count).toBe(before.count);
     });
 
     test("typing uses the configured ttl", async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   type ClientFrame,
   closeCodes,
+  type DeliverySample,
   type ErrorCode,
   limits,
   ProtocolError,
@@ -45,6 +46,8 @@ export interface SessionContext {
   presence: PresenceTracker;
   /** The `expiresInMs` of relayed typing frames. */
   typingTtlMs: number;
+  /** Receives the delivery sample of a `delivered` frame that has one. */
+  onDeliverySample?: ((sample: DeliverySample) => void) | undefined;
   logger: Logger;
   authTimeoutMs: number;
   /** Origin, frame, auth and socket-count limits; undefined sets none. */
