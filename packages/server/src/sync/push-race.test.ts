@@ -43,7 +43,7 @@ const membersByName: Record<string, string[]> = {
 };
 const names = [...Object.keys(membersByName), "rx"];
 const watchers = ["u0", "u3"];
-const pushesPerUser = 6;
+const pushesPerUser = 5;
 const tokens = createTokenAuthority(testSecret);
 
 /**
@@ -233,7 +233,7 @@ describe.each(storeKinds)("concurrent pushers on %s", (kind) => {
     test("logs, results and fanout hold", async () => {
       await fc.assert(
         raceProperty(() => cluster),
-        { ...fuzzParameters(4), endOnFailure: true },
+        { ...fuzzParameters(3), endOnFailure: true },
       );
     }, 60_000);
   });
@@ -263,7 +263,7 @@ describe.skipIf(isStoreUnavailable("postgres"))("concurrent pushers on two nodes
   test("logs, results and fanout hold", async () => {
     await fc.assert(
       raceProperty(() => cluster),
-      { ...fuzzParameters(4), endOnFailure: true },
+      { ...fuzzParameters(6), endOnFailure: true },
     );
   }, 60_000);
 });
