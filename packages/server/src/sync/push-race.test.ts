@@ -18,7 +18,11 @@ import {
   storeKinds,
   testSecret,
 } from "../testing/harness.ts";
-import { findResultViolations, type PushedOp } from "../testing/push-checks.ts";
+import {
+  findOrderViolations,
+  findResultViolations,
+  type PushedOp,
+} from "../testing/push-checks.ts";
 import type { ModelOp } from "../testing/push-model.ts";
 import { openReadySocket, type TestSocket } from "../testing/socket-client.ts";
 
@@ -157,7 +161,7 @@ async function runRace(
   const statuses: number[] = [];
   let turn = 0;
   const pushAll = async (senderId: string, plans: readonly (readonly number[])[]) => {
-    for (const plan of plans) {
+    for (const [push, plan] of plans.entries()) {
       const ops = plan.map((position) =>
         toOp(catalog[position % catalog.length] as CatalogEntry, senderId, ids),
       );
@@ -167,7 +171,7 @@ async function runRace(
       if (response.status !== 200) continue;
       const { results } = (await response.json()) as PushResponse;
       results.forEach((result, index) => {
-        pushed.push({ senderId, op: ops[index] as ModelOp, index, result });
+        pushed.push({ senderId, push, op: ops[index] as ModelOp, index, result });
       });
     }
   };
@@ -182,6 +186,7 @@ async function runRace(
     if (members.get(id) !== undefined) expect(lastSeqs.get(id)).toBe(log.length);
   }
   expect(findResultViolations(pushed, logs, members)).toEqual([]);
+  expect(findOrderViolations(pushed)).toEqual([]);
 
   for (const [watcher, socket] of cluster.sockets) {
     for (const [id, memberIds] of members) {
@@ -219,7 +224,8 @@ describe.each(storeKinds)("concurrent pushers on %s", (kind) => {
     beforeAll(async () => {
       const store = await makeStoreConfig(kind);
       drop = store.drop;
-      const config = { ...store.config, security: unlimitedSecurity };
+      // Small batches, so that pushes which do not fit wait for the next one.
+      const config = { ...store.config, security: unlimitedSecurity, pushBatchMaxOps: 8 };
       const testHooks = { beforeCommit: jitterBeforeCommit };
       const node = await startServer({ config, logger: silentLogger, testHooks });
       cluster = { nodes: [node], sockets: await openWatchers([node]) };

@@ -4,6 +4,8 @@ import type { ModelOp } from "./push-model.ts";
 /** One op that a test pushed, with its sender and the result it got. */
 export interface PushedOp {
   senderId: string;
+  /** The number of the push among its sender's pushes, which are sent one after another. */
+  push: number;
   op: ModelOp;
   index: number;
   result: PushResult;
@@ -101,4 +103,32 @@ function rejectionReason(
     default:
       return "which no push rule gives";
   }
+}
+
+/**
+ * Lists the ways new seqs break commit order: the ops that one push adds
+ * to a conversation must get consecutive seqs in request order, and a
+ * sender's later push, sent after the earlier one was acked, must get
+ * higher seqs in each conversation.
+ */
+export function findOrderViolations(pushed: readonly PushedOp[]): string[] {
+  const violations: string[] = [];
+  const last = new Map<string, { push: number; seq: number }>();
+  for (const { senderId, push, op, result } of pushed) {
+    if (result.status !== "ok" || result.duplicate) continue;
+    const key = `${senderId} ${op.conversationId}`;
+    const previous = last.get(key);
+    last.set(key, { push, seq: result.seq });
+    if (previous === undefined) continue;
+    const where = `${senderId} push ${push} op ${op.clientId} in ${op.conversationId}`;
+    if (previous.push === push && result.seq !== previous.seq + 1) {
+      violations.push(`${where}: seq ${result.seq} does not follow seq ${previous.seq}`);
+    }
+    if (previous.push < push && result.seq <= previous.seq) {
+      violations.push(
+        `${where}: seq ${result.seq} is not above the earlier push's ${previous.seq}`,
+      );
+    }
+  }
+  return violations;
 }
