@@ -159,6 +159,18 @@ const examples: [PushPlan[][]][] = [
       ],
     ],
   ],
+  // A committed reaction repeated after its target was deleted is still a duplicate.
+  [
+    [
+      [{ senderId: "u0", ops: [message("ca", "client-0")] }],
+      [{ senderId: "u1", ops: [targeting("reaction.add", "ca", "client-1", 1)] }],
+      [
+        { senderId: "u2", ops: [message("cc", "client-9")] },
+        { senderId: "u0", ops: [targeting("message.delete", "ca", "client-2", 1)] },
+        { senderId: "u1", ops: [targeting("reaction.add", "ca", "client-1", 1)] },
+      ],
+    ],
+  ],
   // One client id in three conversations, repeated by its sender and reused by another.
   [
     [
