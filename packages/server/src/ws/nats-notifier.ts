@@ -87,8 +87,7 @@ export class NatsNotifier implements Notifier, PresenceChannel {
   }
 
   publish(notice: CommitNotice): void {
-    this.#options.hub.publish(notice);
-    this.#remote.noteLocal(notice.conversationId, notice.latestSeq);
+    this.#remote.publishLocal(notice);
     const message: NatsMessage = {
       node: this.nodeId,
       conversationId: notice.conversationId,

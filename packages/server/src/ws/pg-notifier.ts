@@ -90,8 +90,7 @@ export class PgNotifier implements Notifier, PresenceChannel {
   }
 
   publish(notice: CommitNotice): void {
-    this.#options.hub.publish(notice);
-    this.#remote.noteLocal(notice.conversationId, notice.latestSeq);
+    this.#remote.publishLocal(notice);
     const known = this.#pokes.get(notice.conversationId) ?? -1;
     this.#pokes.set(notice.conversationId, Math.max(known, notice.latestSeq));
     this.#scheduleFlush();

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { type EventRow, eventColumns, toEvent } from "../store/event-rows.ts";
 import type { SqlRunner } from "../store/store.ts";
 import { listMemberIds } from "../sync/sequencer.ts";
+import type { CommitNotice } from "./notifier.ts";
 import type { SocketHub } from "./socket-hub.ts";
 
 /** Events read for one catch-up; past this, the sockets get a bare notify and pull. */
@@ -32,6 +33,30 @@ export class RemoteFanout {
     private readonly hub: SocketHub,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Sends a local commit to the local sockets in seq order with the
+   * commits of other nodes. It goes out at once when every earlier seq was
+   * fanned out. A commit behind a gap (another node's commit that no poke
+   * has brought yet) or behind a read in flight is read back from the
+   * store by the catch-up instead, after the events before it. A commit
+   * that a catch-up already sent is dropped.
+   */
+  publishLocal(notice: CommitNotice): void {
+    const tracked = this.#byConversation.get(notice.conversationId);
+    const firstSeq = notice.events[0]?.seq ?? notice.latestSeq + 1;
+    if (tracked !== undefined && notice.latestSeq <= tracked.fannedSeq) return;
+    const inOrder =
+      tracked === undefined || (!tracked.reading && tracked.fannedSeq === firstSeq - 1);
+    if (inOrder) {
+      this.hub.publish(notice);
+      this.noteLocal(notice.conversationId, notice.latestSeq);
+      return;
+    }
+    // NOTE: the catch-up sends to the members read after COMMIT, so a member
+    // removed by this commit misses its last notify when it takes this path.
+    this.poke(notice.conversationId, notice.latestSeq);
+  }
 
   /** Records a local commit, whose events the hub has already sent. */
   noteLocal(conversationId: string, latestSeq: number): void {
