@@ -164,6 +164,18 @@ describe.each(storeKinds)("group commit on %s", (kind) => {
       }
     });
 
+    test("push of only invalid ops opens no transaction", async () => {
+      const counted = countTransactions(store);
+      const committer = new GroupCommitter({ store: counted.store, maxBatchOps: 1000 });
+
+      const outcome = await pushOps({ store: counted.store, committer }, "ann", [
+        { clientId: "bad-op-0001", conversationId: "g1", type: "message", body: {} },
+      ]);
+
+      expect(outcome.results[0]).toMatchObject({ status: "error", code: "invalid_request" });
+      expect(counted.count()).toBe(0);
+    });
+
     test("duplicates in one batch commit once", async () => {
       const id = await newConversation(["alice", "bob"]);
       const committer = new GroupCommitter({ store, maxBatchOps: 1000 });

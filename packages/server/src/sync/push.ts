@@ -47,6 +47,8 @@ export async function pushOps(
     groups.set(checked.op.conversationId, group);
   });
 
+  // Every op failed its checks, so nothing needs a transaction.
+  if (groups.size === 0) return { results: results as PushResult[], commits: [] };
   const job = { senderId, groups };
   const written =
     context.committer === undefined
