@@ -175,4 +175,23 @@ describe.skipIf(!hasChromium())("demo in Chromium", () => {
     },
     browserTestTimeoutMs,
   );
+  test(
+    "sign-in explains a server without dev tokens",
+    async () => {
+      server = await startDemoServer({ AUTH_SECRET: "a-production-secret-of-at-least-32-bytes" });
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(server.url);
+
+      await page.getByLabel("Your name").fill("alice");
+      await page.getByRole("button", { name: "Sign in" }).click();
+
+      await expect
+        .poll(() => page.getByRole("alert").textContent(), waitLong)
+        .toContain("AUTH_SECRET");
+      expect(await page.getByText("Signed in as").count()).toBe(0);
+    },
+    browserTestTimeoutMs,
+  );
 });

@@ -1,5 +1,6 @@
 import { userIdSchema } from "@syncline/protocol";
 import { type FormEvent, useState } from "react";
+import { fetchDevToken } from "./sdk.ts";
 
 /**
  * The sign-in form. The demo runs against a dev-mode server, so any valid
@@ -8,12 +9,18 @@ import { type FormEvent, useState } from "react";
 export function LoginView({ onSignIn }: { onSignIn: (userId: string) => void }) {
   const [error, setError] = useState("");
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const userId = String(new FormData(event.currentTarget).get("user") ?? "").trim();
     const parsed = userIdSchema.safeParse(userId);
     if (!parsed.success) {
       setError(`Invalid name: ${parsed.error.issues[0]?.message ?? "rejected"}.`);
+      return;
+    }
+    if (!(await isDevServer(parsed.data))) {
+      setError(
+        "This server has AUTH_SECRET set, so it hands out no demo tokens. Start it without AUTH_SECRET to use the demo.",
+      );
       return;
     }
     onSignIn(parsed.data);
@@ -39,4 +46,17 @@ export function LoginView({ onSignIn }: { onSignIn: (userId: string) => void }) 
       </form>
     </main>
   );
+}
+
+/**
+ * Tells whether the server hands out dev tokens. Only a definite "not found"
+ * says no: an unreachable server still lets the user in, to work offline.
+ */
+async function isDevServer(userId: string): Promise<boolean> {
+  try {
+    await fetchDevToken(location.origin, userId);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code !== "not_found";
+  }
 }
