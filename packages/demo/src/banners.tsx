@@ -15,7 +15,7 @@ function subscribeOnline(onChange: () => void): () => void {
  * open for a while after the network went away, so this shows the banner
  * before the client notices.
  */
-function useBrowserOnline(): boolean {
+export function useBrowserOnline(): boolean {
   return useSyncExternalStore(subscribeOnline, () => navigator.onLine);
 }
 
@@ -31,8 +31,9 @@ export function Banners({ client }: { client: SynclineClient }) {
     <div className="banners">
       {(status === "offline" || !browserOnline) && (
         <p className="banner offline-banner" role="alert">
-          You are offline. New messages wait on this device and are sent when the connection
-          returns.
+          {browserOnline
+            ? "Cannot reach the server. New messages wait on this device and are sent when it is back."
+            : "You are offline. New messages wait on this device and are sent when the connection returns."}
         </p>
       )}
       {status === "unauthorized" && (

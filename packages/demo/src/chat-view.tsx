@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { Banners } from "./banners.tsx";
+import { Banners, useBrowserOnline } from "./banners.tsx";
 import { ConversationForms } from "./conversation-forms.tsx";
 import { ConversationList } from "./conversation-list.tsx";
 import { ConversationView } from "./conversation-view.tsx";
@@ -74,10 +74,13 @@ export function ChatView({ userId, conversationId, onOpen, onSignOut }: ChatView
 
 function StatusIndicator({ client }: { client: SynclineClient }) {
   const status = useConnectionStatus(client);
+  // The socket can look open for a while after the network went away; the browser knows first.
+  const network = useBrowserOnline() ? "online" : "offline";
+  const label = network === "offline" ? statusLabels.offline : statusLabels[status];
   return (
-    <span className="status" role="status" data-status={status}>
+    <span className="status" role="status" data-status={status} data-network={network}>
       <span className="status-dot" aria-hidden="true" />
-      <span className="status-label">{statusLabels[status]}</span>
+      <span className="status-label">{label}</span>
     </span>
   );
 }

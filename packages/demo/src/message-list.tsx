@@ -105,13 +105,10 @@ function MessageState({ client, message, otherMembers }: MessageItemProps) {
   if (message.state === "pending") return <div className="message-state">Sending…</div>;
   if (message.state !== "failed") {
     const own = message.senderId === client.userId;
-    // Receipts exist only for the user's own messages; others' confirmed messages show "Sent".
-    const label = own ? describeReceipt(message, otherMembers) : "Sent";
-    return (
-      <div className="message-state">
-        {message.seq === null ? label : `${label} · #${message.seq}`}
-      </div>
-    );
+    // Receipts exist only for the user's own messages; others' messages show their seq alone.
+    const label = own ? describeReceipt(message, otherMembers) : "";
+    const seq = message.seq === null ? "" : `#${message.seq}`;
+    return <div className="message-state">{[label, seq].filter(Boolean).join(" · ")}</div>;
   }
 
   const run = (action: Promise<void>) => {
