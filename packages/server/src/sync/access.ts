@@ -80,6 +80,8 @@ export function memberError(
  * Lists the users who share at least one conversation with `userId`, the
  * audience of that user's presence. Conversations with more than
  * `maxGroupSize` members are left out, so large groups get no presence fanout.
+ * Members are counted only up to `maxGroupSize + 1`, so a connect in a
+ * 10,000-member group reads a hundred member rows, not all of them.
  */
 export async function listPresenceAudience(
   runner: SqlRunner,
@@ -91,8 +93,10 @@ export async function listPresenceAudience(
        FROM members m
        JOIN members o ON o.conversation_id = m.conversation_id AND o.removed_at IS NULL
       WHERE m.user_id = $1 AND m.removed_at IS NULL AND o.user_id <> $1
-        AND (SELECT count(*) FROM members g
-              WHERE g.conversation_id = m.conversation_id AND g.removed_at IS NULL) <= $2
+        AND (SELECT count(*) FROM (
+               SELECT 1 FROM members g
+                WHERE g.conversation_id = m.conversation_id AND g.removed_at IS NULL
+                LIMIT $2 + 1) AS g) <= $2
       ORDER BY o.user_id`,
     [userId, maxGroupSize],
   );
