@@ -224,6 +224,9 @@ export class PresenceTracker implements PresenceReader {
 
   async #broadcast(status: PresenceStatus): Promise<void> {
     const { store, notifier, logger, maxGroupSize } = this.#options;
+    // TODO: share one audience query between the connect snapshot and this announcement, or
+    // cache it briefly, because a burst of thousands of connects queues that many queries
+    // ahead of pushes on the store (see the fanout rows of docs/benchmarks.md).
     try {
       const audience = await listPresenceAudience(store, status.userId, maxGroupSize);
       notifier.send({ type: "presence", ...status }, audience);
