@@ -100,8 +100,8 @@ describe.each(storeKinds)("SDK presence on $kind", ({ kind, skip }) => {
     // when a ping ran late), and the grace period follows.
     const minOfflineMs = presenceTtlMs - 2 * heartbeatIntervalMs + presenceGraceMs;
     expect(offline.atMs - stalledAtMs).toBeGreaterThanOrEqual(minOfflineMs);
-    // A ping already inside the proxy when it stalled may still reach the server, and on a
-    // loaded machine the server stamps it a little later; no ping after it gets through.
+    // A ping already inside the proxy when it stalled may still reach the server, stamped a
+    // little late on a loaded machine. No later ping gets through.
     const lastSeenMs = Date.parse(offline.presence.lastSeenAt ?? "");
     expect(lastSeenMs).toBeLessThanOrEqual(stalledAtMs + heartbeatIntervalMs);
   });

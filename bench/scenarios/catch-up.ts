@@ -126,7 +126,7 @@ type BatchReader = (
   cursors: ReadonlyMap<string, number>,
 ) => Promise<Map<string, number[]>>;
 
-/** The ceiling: one primary-key range read per conversation, nothing else. */
+/** Reads each page with one primary-key range read per conversation: the ceiling. */
 const minimalPages: BatchReader = async (db, cursors) => {
   const pages = new Map<string, number[]>();
   for (const [conversationId, after] of cursors) {
@@ -144,8 +144,8 @@ const minimalPages: BatchReader = async (db, cursors) => {
 };
 
 /**
- * The statements of the server's batched pull (packages/server/src/sync/batch-pull.ts)
- * when this bench was written: one head and membership read, then one page read for all.
+ * Replays the statements of the server's batched pull (packages/server/src/sync/batch-pull.ts)
+ * as they were when this bench was written: one head and membership read, then one page read.
  */
 const serverPages: BatchReader = async (db, cursors) => {
   const ids = [...cursors.keys()];

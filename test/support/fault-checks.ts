@@ -63,7 +63,7 @@ export interface PusherOptions {
   acks: Acks;
   /** Wait after each ack before the next message, so the load lasts; 0 when unset. */
   pauseMs?: number;
-  /** Counts the pushes that were answered 503, by their error code. */
+  /** Counts the pushes that got a 503 response, by their error code. */
   unavailable?: Map<string, number>;
 }
 

@@ -13,7 +13,7 @@ export interface LeaderHeartbeatOptions {
   intervalMs: number;
   /** Aborted by `close()`: stops the timer and closes the channel. */
   signal: AbortSignal;
-  /** Called on a follower when the leader stayed silent and did not answer a probe either. */
+  /** Called on a follower when the leader stayed silent and did not reply to a probe either. */
   onLeaderSilent(): void;
   /** Called on the leader when another tab reports a later leadership, so this tab lost the lock. */
   onNewerLeader(): void;
@@ -31,18 +31,18 @@ export interface LeaderHeartbeat {
 const silentIntervalsBeforeProbe = 3;
 
 /**
- * Intervals a follower waits for the answer to a probe. Two, because
+ * Intervals a follower waits for the reply to a probe. Two, because
  * browsers run the timers of a hidden page about once a second, so the
- * answer can come a whole second late.
+ * reply can come a whole second late.
  */
 const probeTimeoutIntervals = 2;
 
 /**
  * Runs the heartbeat that lets followers replace a leader that stopped
  * running, such as a tab the browser froze. A follower that hears nothing
- * for 3 intervals sends a probe, which a live leader answers from a timer,
- * and reports the leader silent only when 2 more intervals pass without an
- * answer. The probe keeps a follower from stealing when the follower itself
+ * for 3 intervals sends a probe, which a live leader replies to from a timer,
+ * and reports the leader silent only when 2 more intervals pass without a
+ * reply. The probe keeps a follower from stealing when the follower itself
  * was frozen and its watchdog fires before the queued heartbeats are
  * delivered, or when the leader's heartbeats were merely late.
  */

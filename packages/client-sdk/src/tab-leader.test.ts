@@ -143,7 +143,7 @@ describe("frozen leader", () => {
   });
 
   test("freeze event hands over (I28, I30)", async () => {
-    // Node has no document; an EventTarget stands in for it, shared by both simulated tabs.
+    // Node has no document; an EventTarget replaces it, shared by both simulated tabs.
     const page = new EventTarget();
     vi.stubGlobal("document", page);
     const server = new FakeServer();

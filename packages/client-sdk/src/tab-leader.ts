@@ -182,10 +182,10 @@ export function electTabLeader(options: TabLeaderOptions): TabLeader {
     heartbeat?.follow();
   };
 
-  /** Takes the lock from a leader that stopped answering. */
+  /** Takes the lock from a leader that stopped replying. */
   const steal = () => {
     if (signal.aborted || term !== null) return;
-    logger.warn("The leader tab stopped answering; this tab takes the lock from it.", {
+    logger.warn("The leader tab stopped replying to probes; this tab takes the lock from it.", {
       database: db.name,
     });
     waiting?.abort();

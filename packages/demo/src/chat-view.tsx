@@ -74,7 +74,7 @@ export function ChatView({ userId, conversationId, onOpen, onSignOut }: ChatView
 
 function StatusIndicator({ client }: { client: SynclineClient }) {
   const status = useConnectionStatus(client);
-  // The socket can look open for a while after the network went away; the browser knows first.
+  // The socket can look open for a while after the network went away, so the browser's state comes first.
   const network = useBrowserOnline() ? "online" : "offline";
   const label = network === "offline" ? statusLabels.offline : statusLabels[status];
   return (

@@ -49,8 +49,8 @@ export function LoginView({ onSignIn }: { onSignIn: (userId: string) => void }) 
 }
 
 /**
- * Tells whether the server hands out dev tokens. Only a definite "not found"
- * says no: an unreachable server still lets the user in, to work offline.
+ * Tells whether the server hands out dev tokens. Only a `not_found` response
+ * means no, so an unreachable server still lets the user in to work offline.
  */
 async function isDevServer(userId: string): Promise<boolean> {
   try {

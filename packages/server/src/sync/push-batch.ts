@@ -103,7 +103,7 @@ interface PlannedConversation extends ConversationDrafts {
   memberIds: string[];
 }
 
-/** What one conversation of a batch starts from. */
+/** The input of one conversation of a batch: its head, jobs, members and stored ops. */
 interface ConversationInput {
   conversationId: string;
   head: ConversationHead;

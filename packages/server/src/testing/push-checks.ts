@@ -106,10 +106,10 @@ function rejectionReason(
 }
 
 /**
- * Lists the ways new seqs break commit order: the ops that one push adds
- * to a conversation must get consecutive seqs in request order, and a
- * sender's later push, sent after the earlier one was acked, must get
- * higher seqs in each conversation.
+ * Lists the ways new seqs break commit order. The ops that one push adds to
+ * a conversation must get consecutive seqs in request order. A sender's
+ * push sent after an earlier one was acked must get higher seqs in each
+ * conversation.
  */
 export function findOrderViolations(pushed: readonly PushedOp[]): string[] {
   const violations: string[] = [];
